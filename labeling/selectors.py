@@ -1,0 +1,1 @@
+"""Reads for labeling, shared by pages, API and tasks."""

@@ -1,0 +1,1 @@
+"""Writes for labeling: one transaction per use case."""

@@ -1,0 +1,1 @@
+"""Reads for marketplace, shared by pages, API and tasks."""

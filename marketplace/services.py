@@ -1,0 +1,1 @@
+"""Writes for marketplace: one transaction per use case."""

@@ -1,0 +1,1 @@
+"""Reads for payments, shared by pages, API and tasks."""

@@ -1,0 +1,1 @@
+"""Writes for payments: one transaction per use case."""

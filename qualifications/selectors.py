@@ -1,0 +1,1 @@
+"""Reads for qualifications, shared by pages, API and tasks."""

@@ -1,0 +1,1 @@
+"""Writes for qualifications: one transaction per use case."""
