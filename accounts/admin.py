@@ -63,6 +63,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
     def has_add_permission(self, request):
         return False
 
