@@ -17,9 +17,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2 or not header[1].startswith(API_TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("Malformed API token header.")
         token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(header[1]))
-            .first()
+            ApiToken.objects.select_related("user").filter(key_hash=hash_token(header[1])).first()
         )
         if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API token.")

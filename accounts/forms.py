@@ -11,14 +11,19 @@ class SignupChoiceForm(forms.Form):
         ("company", "I am hiring for my company"),
     ]
     name = forms.CharField(max_length=150, required=False, label="Your name")
-    account_type = forms.ChoiceField(choices=ACCOUNT_TYPES, widget=forms.RadioSelect, initial="expert")
+    account_type = forms.ChoiceField(
+        choices=ACCOUNT_TYPES, widget=forms.RadioSelect, initial="expert"
+    )
     organization_name = forms.CharField(
         max_length=200, required=False, label="Company name", help_text="Only when you are hiring."
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("account_type") == "company" and not (data.get("organization_name") or "").strip():
+        if (
+            data.get("account_type") == "company"
+            and not (data.get("organization_name") or "").strip()
+        ):
             self.add_error("organization_name", "Give your company's name.")
         return data
 

@@ -26,8 +26,13 @@ class StaffMustUseMFAMiddleware:
                 from django.http import JsonResponse
 
                 return JsonResponse(
-                    {"error": {"code": "mfa_required", "message": "Staff must set up two-factor "
-                               "authentication first.", "fields": {}}},
+                    {
+                        "error": {
+                            "code": "mfa_required",
+                            "message": "Staff must set up two-factor authentication first.",
+                            "fields": {},
+                        }
+                    },
                     status=403,
                 )
             return redirect(reverse("mfa_activate_totp"))

@@ -106,14 +106,18 @@ ROLE_RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.MANAGER: 3, Role.OWNER: 4}
 
 
 class Membership(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "user"], name="membership_unique_user_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -133,7 +137,9 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REVOKED = "revoked", "Revoked"
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
@@ -141,7 +147,9 @@ class Invitation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
-    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -153,6 +161,9 @@ class Invitation(models.Model):
                 name="invitation_one_pending_per_email",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization} ({self.role}, {self.status})"
 
     @property
     def is_expired(self) -> bool:
@@ -218,4 +229,5 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.verb} {self.target_repr}"
+        who = self.actor_email or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.verb} {self.target_repr}"

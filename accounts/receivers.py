@@ -8,7 +8,9 @@ from accounts.services import audit_record
 
 
 def _audit(verb: str, request, user, authenticator) -> None:
-    audit_record(actor=user, verb=verb, target=user, details={"type": authenticator.type}, request=request)
+    audit_record(
+        actor=user, verb=verb, target=user, details={"type": authenticator.type}, request=request
+    )
 
 
 @receiver(mfa_signals.authenticator_added)

@@ -32,7 +32,11 @@ def organizations_for_user(user: User) -> QuerySet[Organization]:
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
 
 
 def organization_members(organization: Organization) -> QuerySet[Membership]:

@@ -68,7 +68,9 @@ def _new_pseudonym() -> str:
 
 
 def expert_profile_ensure(*, user: User) -> ExpertProfile:
-    profile, _ = ExpertProfile.objects.get_or_create(user=user, defaults={"pseudonym": _new_pseudonym()})
+    profile, _ = ExpertProfile.objects.get_or_create(
+        user=user, defaults={"pseudonym": _new_pseudonym()}
+    )
     return profile
 
 
@@ -82,7 +84,9 @@ def _unique_org_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organization_create(*, owner: User, name: str, request: HttpRequest | None = None) -> Organization:
+def organization_create(
+    *, owner: User, name: str, request: HttpRequest | None = None
+) -> Organization:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(fields={"organization_name": ["Give your company's name."]})
@@ -109,7 +113,9 @@ def user_signup_complete(
         user.kind = User.Kind.EXPERT
         user.save(update_fields=["kind", "name"])
         expert_profile_ensure(user=user)
-    audit_record(actor=user, verb="user.signed_up", target=user, details={"kind": user.kind}, request=request)
+    audit_record(
+        actor=user, verb="user.signed_up", target=user, details={"kind": user.kind}, request=request
+    )
 
 
 # --- Organization roles --------------------------------------------------------------------------
@@ -148,7 +154,9 @@ def invitation_create(
                 expires_at=timezone.now() + timedelta(days=settings.PLUMBLINE_INVITATION_DAYS),
             )
     except IntegrityError as exc:
-        raise Conflict(f"{email} already has a pending invitation.", fields={"email": ["Already invited."]}) from exc
+        raise Conflict(
+            f"{email} already has a pending invitation.", fields={"email": ["Already invited."]}
+        ) from exc
     audit_record(
         actor=invited_by,
         verb="invitation.created",
@@ -161,8 +169,9 @@ def invitation_create(
         lambda: send_mail(
             subject=f"[Plumbline] {invited_by.email} invited you to {organization.name}",
             message=(
-                f"You are invited to join {organization.name} on Plumbline as {Role(role).label}.\n\n"
-                f"Accept the invitation: {link}\n\nThe link expires in {settings.PLUMBLINE_INVITATION_DAYS} days."
+                f"You are invited to join {organization.name} on Plumbline "
+                f"as {Role(role).label}.\n\nAccept the invitation: {link}\n\n"
+                f"The link expires in {settings.PLUMBLINE_INVITATION_DAYS} days."
             ),
             from_email=None,
             recipient_list=[email],
@@ -209,13 +218,20 @@ def invitation_revoke(*, invitation: Invitation, actor: User, request=None) -> I
         raise InvalidState("Only a pending invitation can be revoked.")
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status"])
-    audit_record(actor=actor, verb="invitation.revoked", target=invitation.organization,
-                 details={"email": invitation.email}, request=request)
+    audit_record(
+        actor=actor,
+        verb="invitation.revoked",
+        target=invitation.organization,
+        details={"email": invitation.email},
+        request=request,
+    )
     return invitation
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, actor: User, role: str, request=None) -> Membership:
+def membership_change_role(
+    *, membership: Membership, actor: User, role: str, request=None
+) -> Membership:
     check_org_role(user=actor, organization=membership.organization, minimum=Role.OWNER)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
@@ -225,8 +241,13 @@ def membership_change_role(*, membership: Membership, actor: User, role: str, re
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(actor=actor, verb="membership.role_changed", target=membership.organization,
-                 details={"user": membership.user.email, "before": before, "after": role}, request=request)
+    audit_record(
+        actor=actor,
+        verb="membership.role_changed",
+        target=membership.organization,
+        details={"user": membership.user.email, "before": before, "after": role},
+        request=request,
+    )
     return membership
 
 
@@ -235,8 +256,13 @@ def membership_remove(*, membership: Membership, actor: User, request=None) -> N
     check_org_role(user=actor, organization=membership.organization, minimum=Role.OWNER)
     if membership.role == Role.OWNER:
         _check_not_last_owner(membership)
-    audit_record(actor=actor, verb="membership.removed", target=membership.organization,
-                 details={"user": membership.user.email, "role": membership.role}, request=request)
+    audit_record(
+        actor=actor,
+        verb="membership.removed",
+        target=membership.organization,
+        details={"user": membership.user.email, "role": membership.role},
+        request=request,
+    )
     membership.delete()
 
 
@@ -249,7 +275,9 @@ def _check_not_last_owner(membership: Membership) -> None:
 
 
 @transaction.atomic
-def organization_rename(*, organization: Organization, actor: User, name: str, request=None) -> Organization:
+def organization_rename(
+    *, organization: Organization, actor: User, name: str, request=None
+) -> Organization:
     check_org_role(user=actor, organization=organization, minimum=Role.MANAGER)
     name = (name or "").strip()
     if not name:
@@ -257,8 +285,13 @@ def organization_rename(*, organization: Organization, actor: User, name: str, r
     before = organization.name
     organization.name = name
     organization.save(update_fields=["name"])
-    audit_record(actor=actor, verb="organization.renamed", target=organization,
-                 details={"before": before, "after": name}, request=request)
+    audit_record(
+        actor=actor,
+        verb="organization.renamed",
+        target=organization,
+        details={"before": before, "after": name},
+        request=request,
+    )
     return organization
 
 
@@ -266,8 +299,10 @@ def organization_rename(*, organization: Organization, actor: User, name: str, r
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, expires_in_days: int | None = None, request=None) -> tuple[ApiToken, str]:
-    """Create a token and return it with its raw value, which is never stored and never shown again."""
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None, request=None
+) -> tuple[ApiToken, str]:
+    """Create a token; return it with its raw value, which is never stored nor shown again."""
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

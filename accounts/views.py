@@ -44,17 +44,16 @@ def organization_members(request, org_id: int):
     org = get_object_or_404(selectors.organizations_for_user(request.user), pk=org_id)
     membership = services.check_org_role(user=request.user, organization=org, minimum=Role.VIEWER)
     form = InvitationForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    organization=org, invited_by=request.user, request=request, **form.cleaned_data
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-                return redirect("organization_members", org_id=org.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                organization=org, invited_by=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("organization_members", org_id=org.pk)
     return render(
         request,
         "accounts/organization_members.html",
@@ -82,7 +81,10 @@ def invitation_accept(request, token: str):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"You joined {membership.organization.name} as {membership.get_role_display()}.")
+            messages.success(
+                request,
+                f"You joined {membership.organization.name} as {membership.get_role_display()}.",
+            )
             return redirect("company_home")
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
 
@@ -93,12 +95,18 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _token, new_token = services.api_token_create(user=request.user, request=request, **form.cleaned_data)
+        _token, new_token = services.api_token_create(
+            user=request.user, request=request, **form.cleaned_data
+        )
         form = ApiTokenForm()
     return render(
         request,
         "accounts/api_tokens.html",
-        {"tokens": selectors.api_tokens_for_user(request.user), "form": form, "new_token": new_token},
+        {
+            "tokens": selectors.api_tokens_for_user(request.user),
+            "form": form,
+            "new_token": new_token,
+        },
     )
 
 

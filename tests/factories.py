@@ -25,7 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.get_or_create(
-            user=obj, email=obj.email, defaults={"verified": extracted is not False, "primary": True}
+            user=obj,
+            email=obj.email,
+            defaults={"verified": extracted is not False, "primary": True},
         )
 
 
@@ -35,7 +37,9 @@ class ExpertFactory(UserFactory):
     @factory.post_generation
     def profile(obj, create, extracted, **kwargs):
         if create:
-            ExpertProfile.objects.get_or_create(user=obj, defaults={"pseudonym": f"ex-{obj.pk:08x}"})
+            ExpertProfile.objects.get_or_create(
+                user=obj, defaults={"pseudonym": f"ex-{obj.pk:08x}"}
+            )
 
 
 class CompanyUserFactory(UserFactory):

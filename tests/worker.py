@@ -25,7 +25,9 @@ def worker_env() -> dict[str, str]:
     # Point the worker at pytest-django's test database, not the configured one.
     user = db.get("USER") or "postgres"
     auth = f"{user}:{db['PASSWORD']}@" if db.get("PASSWORD") else f"{user}@"
-    env["DATABASE_URL"] = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    env["DATABASE_URL"] = (
+        f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
     return env
 
 
@@ -36,16 +38,35 @@ class WorkerProcess:
         self.log_path = ROOT / "var" / f"worker-{queue}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.cmd = [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--loglevel=INFO", f"--pool={pool}", f"--concurrency={concurrency}",
-            "-Q", queue, "-n", self.name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            "-Q",
+            queue,
+            "-n",
+            self.name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ]
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "WorkerProcess":
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=worker_env(), stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=ROOT,
+            env=worker_env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,4 +1,7 @@
-"""Production: the same code, stricter defaults. Requires DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL."""
+"""Production: the same code, stricter defaults.
+
+Requires DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL and DJANGO_ALLOWED_HOSTS.
+"""
 
 from .base import *  # noqa: F403
 

@@ -6,15 +6,21 @@ from accounts.models import ExpertProfile, Membership, Organization, Role, User
 DEMO_PASSWORD = "plumbline-demo"
 
 COMPANIES = {
-    "acme-ai": ("Acme AI", [
-        ("owner@acme.example", "Olivia Owner", Role.OWNER),
-        ("manager@acme.example", "Max Manager", Role.MANAGER),
-        ("reviewer@acme.example", "Rita Reviewer", Role.REVIEWER),
-        ("viewer@acme.example", "Victor Viewer", Role.VIEWER),
-    ]),
-    "globex-labs": ("Globex Labs", [
-        ("owner@globex.example", "Gina Owner", Role.OWNER),
-    ]),
+    "acme-ai": (
+        "Acme AI",
+        [
+            ("owner@acme.example", "Olivia Owner", Role.OWNER),
+            ("manager@acme.example", "Max Manager", Role.MANAGER),
+            ("reviewer@acme.example", "Rita Reviewer", Role.REVIEWER),
+            ("viewer@acme.example", "Victor Viewer", Role.VIEWER),
+        ],
+    ),
+    "globex-labs": (
+        "Globex Labs",
+        [
+            ("owner@globex.example", "Gina Owner", Role.OWNER),
+        ],
+    ),
 }
 
 EXPERTS = [
@@ -26,11 +32,15 @@ EXPERTS = [
 
 
 def demo_user(email: str, name: str, kind: str, **extra) -> User:
-    user, created = User.objects.get_or_create(email=email, defaults={"name": name, "kind": kind, **extra})
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"name": name, "kind": kind, **extra}
+    )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 
@@ -45,11 +55,14 @@ def seed() -> list[tuple[str, str, str]]:
     for i, (email, name, headline, country) in enumerate(EXPERTS):
         user = demo_user(email, name, User.Kind.EXPERT)
         ExpertProfile.objects.get_or_create(
-            user=user, defaults={"pseudonym": f"ex-demo{i:03d}", "headline": headline, "country": country}
+            user=user,
+            defaults={"pseudonym": f"ex-demo{i:03d}", "headline": headline, "country": country},
         )
         logins.append(("Expert", email, DEMO_PASSWORD))
     # Staff must enrol TOTP at first sign-in (the MFA-required middleware sends them there).
-    demo_user("staff@plumbline.example", "Sam Staff", User.Kind.STAFF, is_staff=True, is_superuser=True)
+    demo_user(
+        "staff@plumbline.example", "Sam Staff", User.Kind.STAFF, is_staff=True, is_superuser=True
+    )
     logins.append(("Staff (admin; sets up TOTP)", "staff@plumbline.example", DEMO_PASSWORD))
     auditor = demo_user("auditor@plumbline.example", "Audrey Auditor", User.Kind.STAFF)
     auditor.groups.add(Group.objects.get_or_create(name="auditor")[0])

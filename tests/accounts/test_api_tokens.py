@@ -6,7 +6,9 @@ from tests.conftest import api_as
 pytestmark = pytest.mark.django_db
 
 
-def test_token_is_shown_once_stored_hashed_works_and_can_be_revoked(api_client, expert, other_expert):
+def test_token_is_shown_once_stored_hashed_works_and_can_be_revoked(
+    api_client, expert, other_expert
+):
     response = api_as(expert).post("/api/v1/tokens/", {"name": "labeling script"})
     assert response.status_code == 201
     raw = response.json()["token"]

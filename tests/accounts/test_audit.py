@@ -15,7 +15,11 @@ def test_database_refuses_to_update_or_delete_audit_rows(expert):
         AuditEvent.objects.filter(pk=event.pk).update(verb="nothing.happened")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM accounts_auditevent")
 
     event.refresh_from_db()

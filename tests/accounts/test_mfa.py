@@ -1,6 +1,10 @@
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 
 from accounts.models import AuditEvent
 
@@ -29,7 +33,9 @@ def test_expert_enrols_totp_and_the_next_login_demands_the_code(
     assert AuditEvent.objects.filter(verb="mfa.added", actor=expert).exists()
 
     client.logout()
-    response = client.post("/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"})
+    response = client.post(
+        "/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session

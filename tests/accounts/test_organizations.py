@@ -37,8 +37,10 @@ def test_owner_invites_a_member_who_joins_with_that_role(
 
 
 def test_an_invitation_cannot_be_used_by_someone_else(organization, owner):
-    api_as(owner).post(f"/api/v1/organizations/{organization.pk}/invitations/",
-                       {"email": "intended@acme.example", "role": "manager"})
+    api_as(owner).post(
+        f"/api/v1/organizations/{organization.pk}/invitations/",
+        {"email": "intended@acme.example", "role": "manager"},
+    )
     token = Invitation.objects.get().token
     stranger = UserFactory(email="stranger@evil.example")
     response = api_as(stranger).post(f"/api/v1/invitations/{token}/accept/")
@@ -51,8 +53,13 @@ def test_viewer_cannot_change_anything(organization, owner, viewer):
     member = Membership.objects.get(user=owner)
     attempts = [
         client.patch(f"/api/v1/organizations/{organization.pk}/", {"name": "Hijacked"}),
-        client.post(f"/api/v1/organizations/{organization.pk}/invitations/", {"email": "x@y.example", "role": "owner"}),
-        client.patch(f"/api/v1/organizations/{organization.pk}/members/{member.pk}/", {"role": "viewer"}),
+        client.post(
+            f"/api/v1/organizations/{organization.pk}/invitations/",
+            {"email": "x@y.example", "role": "owner"},
+        ),
+        client.patch(
+            f"/api/v1/organizations/{organization.pk}/members/{member.pk}/", {"role": "viewer"}
+        ),
         client.delete(f"/api/v1/organizations/{organization.pk}/members/{member.pk}/"),
     ]
     for response in attempts:
@@ -68,8 +75,9 @@ def test_viewer_cannot_change_anything(organization, owner, viewer):
 
 def test_viewer_sees_no_invite_form_on_the_members_page(client, organization, viewer):
     client.force_login(viewer)
-    response = client.post(f"/organizations/{organization.pk}/members/",
-                           {"email": "x@y.example", "role": "owner"})
+    response = client.post(
+        f"/organizations/{organization.pk}/members/", {"email": "x@y.example", "role": "owner"}
+    )
     assert response.status_code == 200
     assert not Invitation.objects.exists()
 
@@ -101,8 +109,10 @@ def test_the_last_owner_cannot_demote_themselves(organization, owner):
 
 
 def test_invalid_role_gets_a_field_error(organization, owner):
-    response = api_as(owner).post(f"/api/v1/organizations/{organization.pk}/invitations/",
-                                  {"email": "not-an-email", "role": "emperor"})
+    response = api_as(owner).post(
+        f"/api/v1/organizations/{organization.pk}/invitations/",
+        {"email": "not-an-email", "role": "emperor"},
+    )
     assert response.status_code == 400
     body = response.json()["error"]
     assert body["code"] == "validation_failed"

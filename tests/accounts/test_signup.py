@@ -13,8 +13,14 @@ def _confirmation_link(message) -> str:
 
 
 def _signup(client, **fields):
-    data = {"email": "new@example.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1",
-            "name": "New Person", "account_type": "expert", "organization_name": ""}
+    data = {
+        "email": "new@example.com",
+        "password1": "a-long-passphrase-1",
+        "password2": "a-long-passphrase-1",
+        "name": "New Person",
+        "account_type": "expert",
+        "organization_name": "",
+    }
     data.update(fields)
     return client.post("/accounts/signup/", data)
 
@@ -32,7 +38,9 @@ def test_expert_signs_up_and_must_verify_email_before_signing_in(client):
     assert len(mail.outbox) == 1
     # Unverified: signing in does not log them in.
     client.logout()
-    response = client.post("/accounts/login/", {"login": "ada@example.com", "password": "a-long-passphrase-1"})
+    response = client.post(
+        "/accounts/login/", {"login": "ada@example.com", "password": "a-long-passphrase-1"}
+    )
     assert "_auth_user_id" not in client.session
     assert response["Location"] == "/accounts/confirm-email/"
 
@@ -45,7 +53,9 @@ def test_expert_signs_up_and_must_verify_email_before_signing_in(client):
 
 
 def test_company_user_signs_up_and_owns_a_new_organization(client):
-    response = _signup(client, email="cto@startup.example", account_type="company", organization_name="Startup AI")
+    response = _signup(
+        client, email="cto@startup.example", account_type="company", organization_name="Startup AI"
+    )
     assert response.status_code == 302
     user = User.objects.get(email="cto@startup.example")
     membership = Membership.objects.get(user=user)
@@ -61,15 +71,20 @@ def test_company_user_signs_up_and_owns_a_new_organization(client):
 
 
 def test_company_signup_without_organization_name_is_refused_and_creates_nothing(client):
-    response = _signup(client, email="x@startup.example", account_type="company", organization_name="  ")
+    response = _signup(
+        client, email="x@startup.example", account_type="company", organization_name="  "
+    )
     assert response.status_code == 200
     assert "Give your company" in response.content.decode()
     assert not User.objects.filter(email="x@startup.example").exists()
 
 
 def test_sign_in_is_audited_with_ip(client, expert):
-    client.post("/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"},
-                REMOTE_ADDR="203.0.113.7")
+    client.post(
+        "/accounts/login/",
+        {"login": expert.email, "password": "correct-horse-battery"},
+        REMOTE_ADDR="203.0.113.7",
+    )
     event = AuditEvent.objects.get(verb="user.signed_in")
     assert event.actor_id == expert.pk
     assert event.ip_address == "203.0.113.7"
@@ -78,7 +93,9 @@ def test_sign_in_is_audited_with_ip(client, expert):
 def test_repeated_wrong_passwords_are_rate_limited(client, expert):
     for _ in range(5):
         client.post("/accounts/login/", {"login": expert.email, "password": "wrong"})
-    response = client.post("/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"})
+    response = client.post(
+        "/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"}
+    )
     assert "_auth_user_id" not in client.session
     assert response.status_code == 429 or "Too many" in response.content.decode()
 
@@ -90,7 +107,9 @@ def test_password_reset_sends_a_working_link(client, expert):
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else path
-    response = client.post(form_url, {"password1": "brand-new-passphrase-9", "password2": "brand-new-passphrase-9"})
+    response = client.post(
+        form_url, {"password1": "brand-new-passphrase-9", "password2": "brand-new-passphrase-9"}
+    )
     assert response.status_code == 302
     expert.refresh_from_db()
     assert expert.check_password("brand-new-passphrase-9")
