@@ -10,7 +10,9 @@ class DomainError(Exception):
     code = "invalid"
     default_message = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
+    def __init__(
+        self, message: str | None = None, *, fields: dict | None = None, code: str | None = None
+    ):
         self.message = message or self.default_message
         self.fields = fields or {}
         if code:

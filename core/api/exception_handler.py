@@ -1,6 +1,6 @@
 """One place that turns every error into the same JSON shape:
 
-    {"error": {"code": "validation_failed", "message": "...", "fields": {"name": ["..."]}}}
+{"error": {"code": "validation_failed", "message": "...", "fields": {"name": ["..."]}}}
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,7 +21,9 @@ def plumbline_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = drf_exceptions.ValidationError(detail=fields)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
