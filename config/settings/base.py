@@ -204,7 +204,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 
-# --- Security ---------------------------------------------------------------------------------------
+# --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -239,3 +239,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- qualifications ---------------------------------------------------------------------------------
+# Largest accepted credential evidence upload (PDF/PNG/JPEG, type sniffed from the content).
+PLUMBLINE_EVIDENCE_MAX_BYTES = env.int("PLUMBLINE_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CredentialKindEnum": "qualifications.models.credentials.Credential.Kind",
+        "CredentialStatusEnum": "qualifications.models.credentials.Credential.Status",
+        "QuestionKindEnum": "qualifications.models.tests.Question.Kind",
+        "QualificationSourceEnum": "qualifications.models.grants.Qualification.Source",
+    }
+)
+
+# --- payments ---------------------------------------------------------------------------------------
+# Stripe. The defaults point at localstripe (payments/testing/localstripe_server.py) with test-mode
+# placeholder keys: nothing here can reach the real Stripe API until production sets all four.
+STRIPE_API_KEY = env("STRIPE_API_KEY", default="sk_test_plumbline_localstripe")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_plumbline_localstripe")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_plumbline_localstripe_test")
+# Webhooks signed longer ago than this are refused (replay protection), seconds.
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Longest Celery retry delay for Stripe calls; must stay below CELERY_VISIBILITY_TIMEOUT.
+PAYMENTS_RETRY_BACKOFF_MAX = env.int("PAYMENTS_RETRY_BACKOFF_MAX", default=600)
+
+# --- labeling ------------------------------------------------------------------------------------
+# Suspend an expert from a project when P(gold accuracy < the project's threshold) reaches this.
+PLUMBLINE_SUSPEND_PROBABILITY = env.float("PLUMBLINE_SUSPEND_PROBABILITY", default=0.95)
+# Largest items file accepted for import.
+PLUMBLINE_IMPORT_MAX_BYTES = env.int("PLUMBLINE_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)

@@ -1,1 +1,0 @@
-"""Reads for labeling, shared by pages, API and tasks."""

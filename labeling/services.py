@@ -1,1 +1,0 @@
-"""Writes for labeling: one transaction per use case."""
