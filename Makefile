@@ -22,7 +22,8 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 DEMO_PORT ?= 8000
-CHROMIUM ?= /usr/bin/chromium
+# Browser tests read PLUMBLINE_CHROMIUM (tests/browser/conftest.py).
+PLUMBLINE_CHROMIUM ?= /usr/bin/chromium
 
 # Sample values for `manage.py check --deploy`: not a real secret, never used to serve anything.
 CHECK_DEPLOY_ENV := \
@@ -40,6 +41,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL='$(DATABASE
 services services-stop test: export DATABASE_URL := $(DATABASE_URL)
 services services-stop test: export REDIS_URL := $(REDIS_URL)
 test: export PYTEST_ARGS := $(PYTEST_ARGS)
+test: export PLUMBLINE_CHROMIUM := $(PLUMBLINE_CHROMIUM)
 test: export TEST_PYTHON := $(abspath $(PY))
 
 help:
@@ -69,13 +71,13 @@ venv: $(STAMP)
 
 # Browser tests drive Debian's chromium through Playwright; never download a browser build.
 chromium:
-	@if [ -x "$(CHROMIUM)" ]; then \
-		echo "chromium: $(CHROMIUM) present"; \
+	@if [ -x "$(PLUMBLINE_CHROMIUM)" ]; then \
+		echo "chromium: $(PLUMBLINE_CHROMIUM) present"; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "chromium: installing Debian package 'chromium'"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else \
-		echo "chromium: $(CHROMIUM) is missing. Install it with:" >&2; \
+		echo "chromium: $(PLUMBLINE_CHROMIUM) is missing. Install it with:" >&2; \
 		echo "    sudo apt-get update && sudo apt-get install -y chromium" >&2; \
 		echo "(do not use 'playwright install': the browser tests use Debian's chromium)" >&2; \
 		exit 1; \

@@ -21,6 +21,8 @@ DEFAULT_REDIS_URL=redis://127.0.0.1:6379/15
 log() { echo "ensure_services: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+join_by() { local sep=$1 out=$2; shift 2; for x in "$@"; do out+="$sep$x"; done; echo "$out"; }
+
 is_ci() { [[ -n "${CI:-}" && "${CI}" != "false" && "${CI}" != "0" ]]; }
 
 stop_from_file() {
@@ -90,6 +92,7 @@ port_is_free() {
     python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no obstacle
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -187,19 +190,27 @@ finish_stop_script() {
 
 pg_bindir() {
     local d
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    # PG_BINDIR_GLOB: where to look for initdb/pg_ctl (newest version first).
+    # shellcheck disable=SC2012,SC2086  # the glob is meant to expand
+    for d in $(ls -d ${PG_BINDIR_GLOB:-/usr/lib/postgresql/*/bin} 2>/dev/null | sort -V -r); do
         if [[ -x "$d/initdb" && -x "$d/pg_ctl" ]]; then
             echo "$d"
             return 0
         fi
     done
     local initdb
-    initdb=$(command -v initdb 2>/dev/null) && [[ -x "$(dirname "$initdb")/pg_ctl" ]] &&
-        dirname "$initdb" && return 0
+    if initdb=$(command -v initdb 2>/dev/null) && [[ -x "$(dirname "$initdb")/pg_ctl" ]]; then
+        dirname "$initdb"
+        return 0
+    fi
     return 1
 }
 
-start_postgres() {  # URL -> prints the new URL
+# start_postgres URL / start_redis URL: start an instance and set NEW_URL. They run in this
+# shell, not in $(...), so that tmpdir and its stop script are shared.
+NEW_URL=""
+
+start_postgres() {
     local bindir port user datadir runas=()
     bindir=$(pg_bindir)
     port=$(pick_port "$(url_part "$1" port)")
@@ -214,41 +225,43 @@ start_postgres() {  # URL -> prints the new URL
         runas=(runuser -u "$account" --)
     fi
     log "starting throw-away PostgreSQL ($bindir) on 127.0.0.1:$port in $tmpdir"
-    "${runas[@]}" "$bindir/initdb" -D "$datadir" -U "$user" --auth=trust -E UTF8 --locale=C \
-        --no-sync >"$tmpdir/initdb.log" 2>&1 || {
+    if ! "${runas[@]}" "$bindir/initdb" -D "$datadir" -U "$user" --auth=trust -E UTF8 \
+        --locale=C --no-sync >"$tmpdir/initdb.log" 2>&1; then
         cat "$tmpdir/initdb.log" >&2
         die "initdb failed"
-    }
-    printf '%q\n' "${runas[@]}" "$bindir/pg_ctl" -D "$datadir" -m immediate -w stop |
-        paste -sd' ' >>"$tmpdir/stop.sh"
-    sed -i '$ s/$/ >\/dev\/null 2>\&1 || true/' "$tmpdir/stop.sh"
-    "${runas[@]}" "$bindir/pg_ctl" -D "$datadir" -l "$tmpdir/postgres.log" -w -t 30 \
+    fi
+    {
+        printf '%q ' "${runas[@]}" "$bindir/pg_ctl" -D "$datadir" -m immediate -w stop
+        printf '>/dev/null 2>&1 || true\n'
+    } >>"$tmpdir/stop.sh"
+    if ! "${runas[@]}" "$bindir/pg_ctl" -D "$datadir" -l "$tmpdir/postgres.log" -w -t 30 \
         -o "-p $port -k $tmpdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null || {
+        start >/dev/null; then
         cat "$tmpdir/postgres.log" >&2
         die "PostgreSQL did not start"
-    }
-    with_host_port "$1" "$port"
+    fi
+    NEW_URL=$(with_host_port "$1" "$port")
+    wait_for 15 pg_reachable "$NEW_URL" || die "PostgreSQL started but does not answer on $port"
 }
 
-start_redis() {  # URL -> prints the new URL
+start_redis() {
     local port
     port=$(pick_port "$(url_part "$1" port)")
     make_tmpdir
     log "starting throw-away Redis on 127.0.0.1:$port in $tmpdir"
+    {
+        printf 'redis-cli -h 127.0.0.1 -p %s shutdown nosave >/dev/null 2>&1 ||\n' "$port"
+        # shellcheck disable=SC2016  # $(cat ...) runs when stop.sh runs
+        printf '    { [ -f %q ] && kill "$(cat %q)" 2>/dev/null; } || true\n' \
+            "$tmpdir/redis.pid" "$tmpdir/redis.pid"
+    } >>"$tmpdir/stop.sh"
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmpdir" \
         --daemonize yes --pidfile "$tmpdir/redis.pid" --logfile "$tmpdir/redis.log" >/dev/null
-    cat >>"$tmpdir/stop.sh" <<EOF
-redis-cli -h 127.0.0.1 -p $port shutdown nosave >/dev/null 2>&1 ||
-    { [ -f $tmpdir/redis.pid ] && kill "\$(cat $tmpdir/redis.pid)" 2>/dev/null; } || true
-EOF
-    local url
-    url=$(with_host_port "$1" "$port")
-    wait_for 15 redis_reachable "$url" || {
+    NEW_URL=$(with_host_port "$1" "$port")
+    if ! wait_for 15 redis_reachable "$NEW_URL"; then
         cat "$tmpdir/redis.log" >&2 || true
         die "Redis did not start"
-    }
-    echo "$url"
+    fi
 }
 
 # If something fails after an instance started, do not leave it running.
@@ -264,6 +277,23 @@ trap cleanup_on_error EXIT
 
 # --- main ------------------------------------------------------------------------------------
 
+# Throw-away services recorded by an earlier run with the same FILE (e.g. `make services`) are
+# reused while they answer, instead of starting a second set and losing track of the first.
+if [[ -f "$env_file" ]] && grep -q '^PLUMBLINE_SERVICES_DIR=' "$env_file" && ! is_ci; then
+    # shellcheck disable=SC1090
+    old_db=$(source "$env_file" && echo "$DATABASE_URL")
+    # shellcheck disable=SC1090
+    old_redis=$(source "$env_file" && echo "$REDIS_URL")
+    if pg_reachable "$old_db" && redis_reachable "$old_redis"; then
+        log "reusing the throw-away services recorded in $env_file"
+        grep '^export ' "$env_file"
+        trap - EXIT
+        exit 0
+    fi
+    log "the throw-away services recorded in $env_file are gone; cleaning up"
+    stop_from_file "$env_file"
+fi
+
 need_pg=0
 need_redis=0
 pg_reachable "$DATABASE_URL" || need_pg=1
@@ -274,19 +304,25 @@ if ((need_pg || need_redis)); then
     ((need_pg)) && missing+=("PostgreSQL at $(url_part "$DATABASE_URL" host):$(url_part "$DATABASE_URL" port)")
     ((need_redis)) && missing+=("Redis at $(url_part "$REDIS_URL" host):$(url_part "$REDIS_URL" port)")
     if is_ci; then
-        die "unreachable in CI: ${missing[*]}. CI uses the machine's real services and starts no" \
+        die "unreachable in CI: $(join_by ", " "${missing[@]}"). CI uses the machine's real services and starts no" \
             "throw-away ones; start them (see .ci/run) or fix DATABASE_URL/REDIS_URL."
     fi
     not_installed=()
     ((need_pg)) && ! pg_bindir >/dev/null && not_installed+=(postgresql)
     ((need_redis)) && ! command -v redis-server >/dev/null 2>&1 && not_installed+=(redis-server)
     if ((${#not_installed[@]})); then
-        die "unreachable: ${missing[*]}, and no server programs to start one (${not_installed[*]})." \
+        die "unreachable: $(join_by ", " "${missing[@]}"); no server programs to start one (${not_installed[*]})." \
             "Install them with: sudo apt-get install -y ${not_installed[*]}" \
             "(or point DATABASE_URL/REDIS_URL at running servers)."
     fi
-    ((need_pg)) && DATABASE_URL=$(start_postgres "$DATABASE_URL")
-    ((need_redis)) && REDIS_URL=$(start_redis "$REDIS_URL")
+    if ((need_pg)); then
+        start_postgres "$DATABASE_URL"
+        DATABASE_URL=$NEW_URL
+    fi
+    if ((need_redis)); then
+        start_redis "$REDIS_URL"
+        REDIS_URL=$NEW_URL
+    fi
     finish_stop_script
 fi
 

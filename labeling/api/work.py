@@ -1,0 +1,140 @@
+"""The expert's task API: next task, draft, release/skip, submit, my annotations.
+
+Gold secrecy: these serializers expose the assignment id and the item payload only. No item id,
+external id, gold flag or gold answer; gold and regular tasks have exactly the same keys.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labeling import services
+from labeling.models import Annotation
+from labeling.selectors import work as work_selectors
+from marketplace.models import Project, ProjectStatus
+
+
+class TaskProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    task_type = serializers.CharField()
+    task_config = serializers.JSONField()
+    response_schema = serializers.JSONField()
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The task (lease) id")
+    status = serializers.CharField()
+    leased_at = serializers.DateTimeField()
+    lease_expires_at = serializers.DateTimeField()
+    payload = serializers.JSONField(source="item.payload")
+    draft = serializers.JSONField(allow_null=True)
+    project = TaskProjectSerializer()
+
+
+class ExpertAnnotationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(source="assignment_id")
+    project = serializers.IntegerField(source="project_id")
+    project_title = serializers.CharField(source="project.title")
+    response = serializers.JSONField()
+    active_seconds = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    review_status = serializers.CharField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
+
+
+def _live_project(project_id: int) -> Project:
+    # Existence of non-live projects is not disclosed to experts; eligibility is checked by
+    # the claim service (it answers 403 with the missing requirement).
+    return get_object_or_404(Project, pk=project_id, status=ProjectStatus.LIVE)
+
+
+class TaskNextApi(APIView):
+    @extend_schema(request=None, responses={200: TaskSerializer}, summary="Claim the next task")
+    def post(self, request, project_id: int):
+        assignment = services.task_claim(project=_live_project(project_id), expert=request.user)
+        return Response(TaskSerializer(assignment).data)
+
+
+class TaskDetailApi(APIView):
+    @extend_schema(responses=TaskSerializer, summary="One of my tasks")
+    def get(self, request, task_id: int):
+        assignment = work_selectors.assignment_get_for_expert(
+            expert=request.user, assignment_id=task_id
+        )
+        return Response(TaskSerializer(assignment).data)
+
+
+class TaskDraftApi(APIView):
+    class TaskDraftInputSerializer(serializers.Serializer):
+        draft = serializers.JSONField()
+
+    @extend_schema(
+        request=TaskDraftInputSerializer, responses=TaskSerializer, summary="Autosave a draft"
+    )
+    def put(self, request, task_id: int):
+        data = self.TaskDraftInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_draft_save(
+            assignment_id=task_id, expert=request.user, draft=data.validated_data["draft"]
+        )
+        return Response(TaskSerializer(assignment).data)
+
+
+class TaskReleaseApi(APIView):
+    class TaskReleaseInputSerializer(serializers.Serializer):
+        skip = serializers.BooleanField(default=False, help_text="Skip: pass on this item for good")
+
+    @extend_schema(
+        request=TaskReleaseInputSerializer, responses=TaskSerializer, summary="Release or skip"
+    )
+    def post(self, request, task_id: int):
+        data = self.TaskReleaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_release(
+            assignment_id=task_id, expert=request.user, skip=data.validated_data["skip"]
+        )
+        return Response(TaskSerializer(assignment).data)
+
+
+class TaskSubmitApi(APIView):
+    class TaskSubmitInputSerializer(serializers.Serializer):
+        response = serializers.JSONField()
+        active_seconds = serializers.IntegerField(min_value=0)
+
+    @extend_schema(
+        request=TaskSubmitInputSerializer,
+        responses={201: ExpertAnnotationSerializer},
+        summary="Submit a response (idempotent per task)",
+    )
+    def post(self, request, task_id: int):
+        data = self.TaskSubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = services.annotation_submit(
+            assignment_id=task_id, expert=request.user, **data.validated_data
+        )
+        return Response(ExpertAnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
+
+
+class MyAnnotationListApi(ListAPIView):
+    serializer_class = ExpertAnnotationSerializer
+    filterset_fields = {"review_status": ["exact"], "project": ["exact"]}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Annotation.objects.none()
+        return work_selectors.annotations_for_expert(expert=self.request.user)
+
+
+class MyAnnotationDetailApi(APIView):
+    @extend_schema(responses=ExpertAnnotationSerializer, summary="One of my annotations")
+    def get(self, request, annotation_id: int):
+        annotation = work_selectors.annotation_get_for_expert(
+            expert=request.user, annotation_id=annotation_id
+        )
+        return Response(ExpertAnnotationSerializer(annotation).data)
