@@ -11,4 +11,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "core.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "qualifications.credentials_expire": {
+        "task": "qualifications.tasks.credentials_expire",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "qualifications.attempts_grade_overdue": {
+        "task": "qualifications.tasks.attempts_grade_overdue",
+        "schedule": crontab(minute="*/5"),
+    },
 }

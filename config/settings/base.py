@@ -270,3 +270,24 @@ PAYMENTS_RETRY_BACKOFF_MAX = env.int("PAYMENTS_RETRY_BACKOFF_MAX", default=600)
 PLUMBLINE_SUSPEND_PROBABILITY = env.float("PLUMBLINE_SUSPEND_PROBABILITY", default=0.95)
 # Largest items file accepted for import.
 PLUMBLINE_IMPORT_MAX_BYTES = env.int("PLUMBLINE_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)
+
+# --- labeling webhooks ---------------------------------------------------------------------------
+# Deliver to private, loopback and link-local addresses (SSRF guard off). Only for tests and demo.
+PLUMBLINE_WEBHOOKS_ALLOW_PRIVATE = env.bool("PLUMBLINE_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Seconds to wait before each retry of a failed delivery; the sum spans ~3 days (9 attempts).
+PLUMBLINE_WEBHOOK_RETRY_DELAYS = env.list(
+    "PLUMBLINE_WEBHOOK_RETRY_DELAYS",
+    cast=int,
+    default=[30, 120, 600, 3600, 21600, 43200, 86400, 86400],
+)
+# Retries due sooner than this are queued with a Celery countdown; later ones are re-queued by
+# the every-minute sweeper (labeling.tasks.webhook_deliveries_sweep). Below the visibility timeout.
+PLUMBLINE_WEBHOOK_COUNTDOWN_MAX = env.int("PLUMBLINE_WEBHOOK_COUNTDOWN_MAX", default=600)
+PLUMBLINE_WEBHOOK_TIMEOUT = env.float("PLUMBLINE_WEBHOOK_TIMEOUT", default=10.0)
+PLUMBLINE_WEBHOOK_QUEUE = env("PLUMBLINE_WEBHOOK_QUEUE", default="celery")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ReviewReferenceKindEnum": "labeling.models.review.ReviewDecision.Reference",
+        "AppealDecisionEnum": [("uphold", "Uphold"), ("overturn", "Overturn")],
+    }
+)

@@ -1,1 +1,0 @@
-"""Reads for qualifications, shared by pages, API and tasks."""

@@ -1,1 +1,0 @@
-"""Writes for qualifications: one transaction per use case."""
