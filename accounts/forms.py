@@ -40,7 +40,7 @@ class SignupChoiceForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=[])
+    role = forms.ChoiceField(choices=[], initial="viewer")
 
     def __init__(self, *args, **kwargs):
         from accounts.models import Role
