@@ -16,4 +16,10 @@ class AccountAdapter(DefaultAccountAdapter):
         super().logout(request)
 
     def get_login_redirect_url(self, request):
+        # Someone who opened an invitation link before signing up/in goes back to it.
+        token = request.session.pop("pending_invitation", None)
+        if token:
+            from django.urls import reverse
+
+            return reverse("invitation_accept", args=[token])
         return user_home_url(request.user)

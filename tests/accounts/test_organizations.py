@@ -117,3 +117,19 @@ def test_invalid_role_gets_a_field_error(organization, owner):
     body = response.json()["error"]
     assert body["code"] == "validation_failed"
     assert set(body["fields"]) == {"email", "role"}
+
+
+def test_an_invitee_who_signs_in_later_is_brought_back_to_the_invitation(
+    client, organization, owner
+):
+    api_as(owner).post(
+        f"/api/v1/organizations/{organization.pk}/invitations/",
+        {"email": "later@acme.example", "role": "reviewer"},
+    )
+    token = Invitation.objects.get().token
+    UserFactory(email="later@acme.example")
+    assert client.get(f"/invitations/{token}/").status_code == 200  # anonymous: sign in first
+    response = client.post(
+        "/accounts/login/", {"login": "later@acme.example", "password": "correct-horse-battery"}
+    )
+    assert response["Location"] == f"/invitations/{token}/"
