@@ -31,7 +31,10 @@ CHECK_DEPLOY_ENV := \
 	DJANGO_SECRET_KEY=bHQH1TokUUqEB5Utks3LcDUMPaLX9wJ4Sh6UvPY8umJqHyoM0ilX12TNNGND \
 	DATABASE_URL='$(DATABASE_URL)' \
 	REDIS_URL='$(REDIS_URL)' \
-	DJANGO_ALLOWED_HOSTS=plumbline.example
+	DJANGO_ALLOWED_HOSTS=plumbline.example \
+	STRIPE_API_KEY=sk_live_sample_for_check_only \
+	STRIPE_PUBLISHABLE_KEY=pk_live_sample_for_check_only \
+	STRIPE_WEBHOOK_SECRET=whsec_sample_for_check_only
 
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)'
 
@@ -130,6 +133,7 @@ check: venv
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(CHECK_DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/mypy
 	@echo "make check: all passed"
 
 lint: venv

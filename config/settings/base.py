@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 
-# --- payments ---------------------------------------------------------------------------------------
+# --- payments ------------------------------------------------------------------------------------
 # Stripe. The defaults point at localstripe (payments/testing/localstripe_server.py) with test-mode
 # placeholder keys: nothing here can reach the real Stripe API until production sets all four.
 STRIPE_API_KEY = env("STRIPE_API_KEY", default="sk_test_plumbline_localstripe")
@@ -264,6 +264,9 @@ STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Longest Celery retry delay for Stripe calls; must stay below CELERY_VISIBILITY_TIMEOUT.
 PAYMENTS_RETRY_BACKOFF_MAX = env.int("PAYMENTS_RETRY_BACKOFF_MAX", default=600)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"FundingStatusEnum": "payments.models.funding.FundingStatus"}
+)
 
 # --- labeling ------------------------------------------------------------------------------------
 # Suspend an expert from a project when P(gold accuracy < the project's threshold) reaches this.
@@ -287,7 +290,28 @@ PLUMBLINE_WEBHOOK_TIMEOUT = env.float("PLUMBLINE_WEBHOOK_TIMEOUT", default=10.0)
 PLUMBLINE_WEBHOOK_QUEUE = env("PLUMBLINE_WEBHOOK_QUEUE", default="celery")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
-        "ReviewReferenceKindEnum": "labeling.models.review.ReviewDecision.Reference",
+        "ReviewReferenceKindEnum": [
+            ("instruction", "Instruction section"),
+            ("gold_item", "Check item"),
+        ],
+        "WebhookEventTypeEnum": "labeling.webhooks.events.EVENT_CHOICES",
         "AppealDecisionEnum": [("uphold", "Uphold"), ("overturn", "Overturn")],
+    }
+)
+
+# --- payments: earnings, fair pay, payouts -------------------------------------------------------
+# Smallest payable balance paid out (weekly batch and 'pay me now'), minor units.
+PLUMBLINE_PAYOUT_MINIMUM_MINOR = env.int("PLUMBLINE_PAYOUT_MINIMUM_MINOR", default=2000)
+# Alert the company when the fair-pay reserve left falls to this share of it (basis points).
+PLUMBLINE_FAIR_PAY_RESERVE_ALERT_BPS = env.int("PLUMBLINE_FAIR_PAY_RESERVE_ALERT_BPS", default=2500)
+# Celery queue of the money tasks enqueued by payments (earnings, spend checks, payouts).
+PAYMENTS_QUEUE = env("PAYMENTS_QUEUE", default="celery")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PayoutStatusEnum": "payments.models.payouts.PayoutStatus",
+        "PayoutAccountStatusEnum": "payments.models.payouts.PayoutAccountStatus",
+        "EscrowRefundStatusEnum": "payments.models.payouts.RefundStatus",
+        "EntryKindEnum": "payments.models.ledger.EntryKind",
+        "LedgerAccountKindEnum": "payments.models.ledger.LedgerAccountKind",
     }
 )

@@ -23,3 +23,4 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
     }
 EMAIL_FILE_PATH.mkdir(parents=True, exist_ok=True) if hasattr(EMAIL_FILE_PATH, "mkdir") else None
+PLUMBLINE_WEBHOOKS_ALLOW_PRIVATE = True  # labeling webhooks: local receivers in the demo

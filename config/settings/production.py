@@ -23,3 +23,9 @@ CACHES = {
         "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
     }
 }
+
+# Real Stripe in production: no localstripe placeholders, no local API base.
+STRIPE_API_KEY = env("STRIPE_API_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")

@@ -19,3 +19,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 
 # One test database per test run (pid-suffixed), so parallel runs on one server never collide.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+PLUMBLINE_WEBHOOKS_ALLOW_PRIVATE = True  # labeling webhooks: local receivers in tests

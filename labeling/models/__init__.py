@@ -2,8 +2,16 @@
 
 from labeling.models.items import Item, LabelingConfig
 from labeling.models.jobs import ExportJob, ImportJob
-from labeling.models.review import Appeal
+from labeling.models.review import Appeal, ReviewDecision
+from labeling.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from labeling.models.work import Annotation, Assignment, ExpertProjectStats
+from labeling.quality.models import (  # noqa: E402 - quality analytics tables
+    ItemAggregateBlock,
+    JudgeUpload,
+    JudgeVerdict,
+    QualityFlag,
+    QualitySnapshot,
+)
 
 __all__ = [
     "Annotation",
@@ -13,5 +21,14 @@ __all__ = [
     "ExportJob",
     "ImportJob",
     "Item",
+    "ItemAggregateBlock",
+    "JudgeUpload",
+    "JudgeVerdict",
     "LabelingConfig",
+    "QualityFlag",
+    "QualitySnapshot",
+    "ReviewDecision",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -35,9 +35,14 @@ class Appeal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the appeal is against, copied when it is opened so staff see it as the expert did:
+    # the rejection reason and what it cited, or the suspension notice.
+    contested_reason = models.TextField(blank=True)
+    rejection_reference = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue")]
         constraints = [
             models.UniqueConstraint(
                 fields=["annotation"],
@@ -53,3 +58,46 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} ({self.kind}, {self.status})"
+
+
+class ReviewDecision(models.Model):
+    """Append-only history of every review outcome of an annotation: a reviewer's accept or
+    reject (with the reason and what it cites), an auto-accept after the review window, or a
+    staff overturn on appeal. The annotation row carries the current state; this is the record."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        AUTO_ACCEPTED = "auto_accepted", "Accepted automatically after the review window"
+        OVERTURNED = "overturned", "Rejection overturned on appeal"
+
+    class Reference(models.TextChoices):
+        NONE = "", "No reference"
+        INSTRUCTION = "instruction", "A section of the instructions"
+        GOLD_ITEM = "gold_item", "A check (gold) item"
+
+    annotation = models.ForeignKey(
+        "labeling.Annotation", on_delete=models.CASCADE, related_name="review_decisions"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    reference_kind = models.CharField(
+        max_length=16, choices=Reference.choices, blank=True, default=Reference.NONE
+    )
+    reference_text = models.CharField(
+        max_length=300, blank=True, help_text="Which instruction section the rejection cites"
+    )
+    reference_item = models.ForeignKey(
+        "labeling.Item", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["annotation", "-decided_at"])]
+
+    def __str__(self) -> str:
+        return f"review of annotation {self.annotation_id}: {self.outcome}"

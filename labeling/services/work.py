@@ -34,8 +34,13 @@ def labeling_config(project: Project) -> LabelingConfig:
 
 
 def _stats_for_update(*, project: Project, expert: User) -> ExpertProjectStats:
-    ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
-    return ExpertProjectStats.objects.select_for_update().get(project=project, expert=expert)
+    # One query once the row exists (every claim after the expert's first in the project).
+    locked = ExpertProjectStats.objects.select_for_update().filter(project=project, expert=expert)
+    stats = locked.first()
+    if stats is None:
+        ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
+        stats = locked.get()
+    return stats
 
 
 def _wants_gold(project: Project) -> bool:
@@ -47,15 +52,18 @@ def _not_done_by(expert: User):
     return ~Exists(Assignment.objects.filter(item=OuterRef("pk"), expert=expert))
 
 
-def _pick_regular(project: Project, expert: User) -> Item | None:
-    """Called while holding the expert's stats lock. Locks and returns one open item."""
+def _pick_regular_queryset(project: Project, expert: User):
     return (
         Item.objects.filter(project=project, is_gold=False, open_slots__gt=0)
         .filter(_not_done_by(expert))
         .order_by("-priority", "id")
         .select_for_update(skip_locked=True, of=("self",))
-        .first()
     )
+
+
+def _pick_regular(project: Project, expert: User) -> Item | None:
+    """Called while holding the expert's stats lock. Locks and returns one open item."""
+    return _pick_regular_queryset(project, expert).first()
 
 
 def _pick_gold(project: Project, expert: User) -> Item | None:

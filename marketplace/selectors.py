@@ -1,1 +1,0 @@
-"""Reads for marketplace, shared by pages, API and tasks."""

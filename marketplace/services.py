@@ -1,1 +1,0 @@
-"""Writes for marketplace: one transaction per use case."""

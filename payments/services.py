@@ -1,1 +1,0 @@
-"""Writes for payments: one transaction per use case."""

@@ -1,0 +1,465 @@
+"""Earnings: accepted annotations earn their project's pay per task, once.
+
+One journal entry per annotation, key `earning:annotation:<id>`: Dr project escrow (pay + fee),
+Cr expert payable (pay), Cr platform fees (fee = PLUMBLINE_PLATFORM_FEE_BPS of the pay, charged
+to the company on top of the pay as the marketplace's budget says). Gold tasks earn like any
+other; an overturned rejection earns when it becomes `accepted`.
+
+On PostgreSQL earnings are posted set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING for the
+entries and one INSERT for their postings, in one transaction, guarded by the unique idempotency
+key (a second run or a concurrent one posts nothing twice) and the deferred balance trigger.
+Elsewhere (the SQLite demo) the same entries go through `journal_entry_post` one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from accounts.services import audit_record
+from core.exceptions import InvalidState, NotPermitted, ValidationFailed
+from labeling.models import Annotation, Assignment
+from marketplace.models import Project, ProjectStatus
+from marketplace.money import bps_of, format_minor
+from marketplace.services import check_can_manage
+from marketplace.services.spend import project_set_spend_blocked
+from payments.models import EntryKind, FairPayCredit, JournalEntry, LedgerAccount
+from payments.selectors import ledger_account_balance, project_escrow_balance
+from payments.services.ledger import credit, debit, journal_entry_post, ledger_account_ensure
+
+logger = logging.getLogger(__name__)
+Kind = LedgerAccount.Kind
+
+
+def fee_per_task_minor(pay_per_task_minor: int) -> int:
+    return bps_of(pay_per_task_minor, settings.PLUMBLINE_PLATFORM_FEE_BPS)
+
+
+def earning_key(annotation_id: int) -> str:
+    return f"earning:annotation:{annotation_id}"
+
+
+# --- accounts in bulk ----------------------------------------------------------------------------
+
+
+def ensure_payable_accounts(*, user_ids: Iterable[int], currency: str) -> None:
+    currency = currency.upper()
+    LedgerAccount.objects.bulk_create(
+        [
+            LedgerAccount(
+                kind=Kind.EXPERT_PAYABLE, currency=currency, user_id=uid, owner_key=f"user:{uid}"
+            )
+            for uid in set(user_ids)
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+
+
+def _ensure_accounts(rows: Iterable[tuple[int, int, str]]) -> None:
+    """(project_id, expert_id, currency) → escrow, payable and fee accounts exist."""
+    by_currency: dict[str, set[int]] = {}
+    projects: dict[int, str] = {}
+    for project_id, expert_id, currency in rows:
+        by_currency.setdefault(currency.upper(), set()).add(expert_id)
+        projects[project_id] = currency.upper()
+    for currency, experts in by_currency.items():
+        ensure_payable_accounts(user_ids=experts, currency=currency)
+        ledger_account_ensure(kind=Kind.PLATFORM_FEES, currency=currency)
+    existing = set(
+        LedgerAccount.objects.filter(
+            kind=Kind.PROJECT_ESCROW, project_id__in=list(projects)
+        ).values_list("project_id", flat=True)
+    )
+    for project in Project.objects.filter(pk__in=set(projects) - existing).select_related(
+        "organization"
+    ):
+        ledger_account_ensure(
+            kind=Kind.PROJECT_ESCROW, currency=project.currency, project=project
+        )
+
+
+# --- earnings ------------------------------------------------------------------------------------
+
+_EARN_SQL = """
+WITH src AS (
+    SELECT a.id AS annotation_id, a.expert_id, a.project_id, upper(p.currency) AS cur,
+           p.pay_per_task_minor::bigint AS pay,
+           ((p.pay_per_task_minor::bigint * %(fee_bps)s + 5000) / 10000) AS fee
+      FROM labeling_annotation a
+      JOIN marketplace_project p ON p.id = a.project_id
+     WHERE a.review_status = 'accepted' {where}
+), ins AS (
+    INSERT INTO payments_journalentry
+        (idempotency_key, kind, currency, description, effective_at, created_at, metadata,
+         created_by_id, reverses_id)
+    SELECT 'earning:annotation:' || src.annotation_id, 'earning', src.cur,
+           'Accepted annotation #' || src.annotation_id, now(), now(),
+           jsonb_build_object('annotation_id', src.annotation_id, 'project_id', src.project_id,
+                              'expert_id', src.expert_id, 'pay', src.pay, 'fee', src.fee),
+           NULL, NULL
+      FROM src
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, (metadata->>'annotation_id')::bigint AS annotation_id
+)
+, posted AS (
+INSERT INTO payments_posting (entry_id, account_id, amount)
+SELECT ins.id, x.account_id, x.amount
+  FROM ins
+  JOIN src ON src.annotation_id = ins.annotation_id
+  JOIN payments_ledgeraccount esc
+    ON esc.kind = 'project_escrow' AND esc.currency = src.cur
+   AND esc.owner_key = 'project:' || src.project_id
+  JOIN payments_ledgeraccount pay
+    ON pay.kind = 'expert_payable' AND pay.currency = src.cur
+   AND pay.owner_key = 'user:' || src.expert_id
+  JOIN payments_ledgeraccount fee
+    ON fee.kind = 'platform_fees' AND fee.currency = src.cur AND fee.owner_key = 'platform'
+ CROSS JOIN LATERAL (VALUES (esc.id, src.pay + src.fee), (pay.id, -src.pay), (fee.id, -src.fee))
+       AS x(account_id, amount)
+ WHERE x.amount <> 0
+RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM posted)
+"""
+
+
+def _filters(
+    *, annotation_ids: list[int] | None, project_id: int | None, since: datetime | None
+) -> tuple[str, dict]:
+    where, params = [], {}
+    if annotation_ids is not None:
+        where.append("AND a.id = ANY(%(ids)s)")
+        params["ids"] = list(annotation_ids)
+    if project_id is not None:
+        where.append("AND a.project_id = %(project_id)s")
+        params["project_id"] = project_id
+    if since is not None:
+        where.append("AND a.reviewed_at > %(since)s")
+        params["since"] = since
+    return " ".join(where), params
+
+
+def _accepted(annotation_ids, project_id, since):
+    qs = Annotation.objects.filter(review_status=Annotation.Review.ACCEPTED)
+    if annotation_ids is not None:
+        qs = qs.filter(pk__in=annotation_ids)
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    if since is not None:
+        qs = qs.filter(reviewed_at__gt=since)
+    return qs
+
+
+@transaction.atomic
+def earnings_post(
+    *,
+    annotation_ids: Iterable[int] | None = None,
+    project_id: int | None = None,
+    since: datetime | None = None,
+    check_spend: bool = True,
+) -> int:
+    """Post the earning of every accepted annotation matching the filters that has none yet.
+    Returns how many entries were posted. Idempotent: run it twice, posts nothing the second
+    time; an annotation accepted twice (a retried acceptance) earns once."""
+    ids = None if annotation_ids is None else sorted({int(i) for i in annotation_ids})
+    if ids == []:
+        return 0
+    qs = _accepted(ids, project_id, since)
+    rows = list(qs.values_list("project_id", "expert_id", "project__currency").distinct())
+    if not rows:
+        return 0
+    _ensure_accounts(rows)
+    if connection.vendor == "postgresql":
+        where, params = _filters(annotation_ids=ids, project_id=project_id, since=since)
+        params["fee_bps"] = settings.PLUMBLINE_PLATFORM_FEE_BPS
+        with connection.cursor() as cursor:
+            cursor.execute(_EARN_SQL.format(where=where), params)
+            posted, _postings = cursor.fetchone()
+    else:
+        posted = _earnings_post_one_by_one(qs)
+    if check_spend and posted:
+        project_ids = {p for p, _, _ in rows}
+        transaction.on_commit(lambda: _enqueue_spend_checks(project_ids))
+    return posted
+
+
+def _earnings_post_one_by_one(qs) -> int:
+    posted = 0
+    done = set(
+        JournalEntry.objects.filter(kind=EntryKind.EARNING).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    for a in qs.select_related("project__organization", "expert").order_by("id").iterator():
+        key = earning_key(a.pk)
+        if key in done:
+            continue
+        earning_post_one(a)
+        posted += 1
+    return posted
+
+
+def earning_post_one(annotation: Annotation) -> JournalEntry:
+    project = annotation.project
+    currency = project.currency.upper()
+    pay = project.pay_per_task_minor
+    fee = fee_per_task_minor(pay)
+    escrow = ledger_account_ensure(kind=Kind.PROJECT_ESCROW, currency=currency, project=project)
+    payable = ledger_account_ensure(
+        kind=Kind.EXPERT_PAYABLE, currency=currency, user=annotation.expert
+    )
+    lines = [debit(escrow, pay + fee), credit(payable, pay)]
+    if fee:
+        lines.append(credit(ledger_account_ensure(kind=Kind.PLATFORM_FEES, currency=currency), fee))
+    return journal_entry_post(
+        idempotency_key=earning_key(annotation.pk),
+        kind=EntryKind.EARNING,
+        currency=currency,
+        lines=lines,
+        description=f"Accepted annotation #{annotation.pk}",
+        metadata={
+            "annotation_id": annotation.pk,
+            "project_id": project.pk,
+            "expert_id": annotation.expert_id,
+            "pay": pay,
+            "fee": fee,
+        },
+    )
+
+
+def _enqueue_spend_checks(project_ids: Iterable[int]) -> None:
+    from payments.tasks import project_spend_check_task
+
+    for pk in sorted(project_ids):
+        project_spend_check_task.apply_async((pk,), queue=settings.PAYMENTS_QUEUE)
+
+
+# --- bonuses and adjustments ---------------------------------------------------------------------
+
+
+def _new_key(prefix: str, key: str | None) -> str:
+    if key:
+        try:
+            return f"{prefix}:{uuid.UUID(str(key))}"
+        except ValueError as exc:
+            raise ValidationFailed(fields={"idempotency_key": ["Not a UUID."]}) from exc
+    return f"{prefix}:{uuid.uuid4()}"
+
+
+@transaction.atomic
+def bonus_grant(
+    *,
+    project: Project,
+    expert: User,
+    amount: int,
+    note: str,
+    actor: User,
+    idempotency_key: str | None = None,
+    request: HttpRequest | None = None,
+) -> JournalEntry:
+    """A company pays an expert who worked on its project a bonus from the project's escrow.
+    `idempotency_key` (a UUID from the form or API client) makes a double submit harmless."""
+    check_can_manage(user=actor, project=project)
+    note = (note or "").strip()
+    if amount <= 0:
+        raise ValidationFailed(fields={"amount": ["Give a positive amount."]})
+    if not note:
+        raise ValidationFailed(fields={"note": ["Say what the bonus is for."]})
+    if not Annotation.objects.filter(project=project, expert=expert).exists():
+        raise InvalidState("Bonuses go to experts who worked on this project.")
+    key = _new_key("bonus", idempotency_key)
+    existing = JournalEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    project = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+    if project_escrow_balance(project=project) < amount:
+        raise InvalidState("The escrow does not hold enough for this bonus; add funds first.")
+    currency = project.currency.upper()
+    escrow = ledger_account_ensure(kind=Kind.PROJECT_ESCROW, currency=currency, project=project)
+    payable = ledger_account_ensure(kind=Kind.EXPERT_PAYABLE, currency=currency, user=expert)
+    entry = journal_entry_post(
+        idempotency_key=key,
+        kind=EntryKind.BONUS,
+        currency=currency,
+        lines=[debit(escrow, amount), credit(payable, amount)],
+        description=f"Bonus from {project.organization}: {note}"[:300],
+        metadata={"project_id": project.pk, "expert_id": expert.pk, "note": note[:500]},
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        verb="payments.bonus_granted",
+        target=project,
+        request=request,
+        details={"expert": expert.pk, "amount": amount, "currency": currency, "note": note},
+    )
+    transaction.on_commit(lambda: _enqueue_spend_checks([project.pk]))
+    return entry
+
+
+@transaction.atomic
+def adjustment_post(
+    *,
+    expert: User,
+    amount: int,
+    currency: str,
+    reason: str,
+    actor: User,
+    idempotency_key: str | None = None,
+    request: HttpRequest | None = None,
+) -> JournalEntry:
+    """Staff credit (amount > 0) or debit (amount < 0) an expert's payable balance, against the
+    platform's fees account, with a reason (audited)."""
+    if not actor.is_staff:
+        raise NotPermitted("Only staff can adjust an expert's balance.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["Give the reason for the adjustment."]})
+    if amount == 0:
+        raise ValidationFailed(fields={"amount": ["Give a non-zero amount."]})
+    currency = currency.upper()
+    payable = ledger_account_ensure(kind=Kind.EXPERT_PAYABLE, currency=currency, user=expert)
+    if amount < 0 and ledger_account_balance(account=payable) < -amount:
+        raise InvalidState("The expert's payable balance is smaller than this debit.")
+    fees = ledger_account_ensure(kind=Kind.PLATFORM_FEES, currency=currency)
+    key = _new_key("adjustment", idempotency_key)
+    entry = journal_entry_post(
+        idempotency_key=key,
+        kind=EntryKind.ADJUSTMENT,
+        currency=currency,
+        lines=[debit(fees, amount), credit(payable, amount)],
+        description=f"Adjustment: {reason}"[:300],
+        metadata={"expert_id": expert.pk, "reason": reason[:500]},
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        verb="payments.adjustment_posted",
+        target=expert,
+        request=request,
+        details={"amount": amount, "currency": currency, "reason": reason, "entry": entry.pk},
+    )
+    return entry
+
+
+# --- spend blocking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpendPosition:
+    escrow_minor: int
+    committed_minor: int
+    reserve_left_minor: int
+    per_task_minor: int
+
+    @property
+    def spendable_minor(self) -> int:
+        return self.escrow_minor - self.committed_minor - self.reserve_left_minor
+
+    @property
+    def blocked(self) -> bool:
+        return self.spendable_minor < self.per_task_minor
+
+
+def fair_pay_reserve_left(project: Project) -> int:
+    from payments.marketplace_port import project_fair_pay_reserve_minor
+
+    topped = (
+        FairPayCredit.objects.filter(project=project).aggregate(t=Sum("amount_minor"))["t"] or 0
+    )
+    return max(project_fair_pay_reserve_minor(project) - topped, 0)
+
+
+def spend_position(project: Project) -> SpendPosition:
+    """Escrow minus work already promised but not yet paid (live leases and annotations awaiting
+    review, at pay + fee each) minus what is left of the fair-pay reserve."""
+    per_task = project.pay_per_task_minor + fee_per_task_minor(project.pay_per_task_minor)
+    pending = Annotation.objects.filter(
+        project=project, review_status__in=[Annotation.Review.PENDING, Annotation.Review.HELD]
+    ).count()
+    leases = Assignment.objects.filter(
+        project=project, status=Assignment.Status.LEASED, lease_expires_at__gt=timezone.now()
+    ).count()
+    return SpendPosition(
+        escrow_minor=project_escrow_balance(project=project),
+        committed_minor=(pending + leases) * per_task,
+        reserve_left_minor=fair_pay_reserve_left(project),
+        per_task_minor=per_task,
+    )
+
+
+def project_spend_check(*, project_id: int) -> bool | None:
+    """Block claims when the escrow cannot cover another task, unblock when it can again.
+    Projects that never had an escrow account (funded outside the ledger) are left alone.
+    Returns the new blocked state (None when not applicable)."""
+    project = Project.objects.select_related("organization").get(pk=project_id)
+    if project.status not in (ProjectStatus.FUNDED, ProjectStatus.LIVE, ProjectStatus.PAUSED):
+        return None
+    if not LedgerAccount.objects.filter(
+        kind=Kind.PROJECT_ESCROW, owner_key=f"project:{project.pk}"
+    ).exists():
+        return None
+    position = spend_position(project)
+    blocked = position.blocked
+    reason = (
+        "This project's escrow is used up: no new tasks can be claimed until the company adds "
+        "funds. Work you already submitted will be reviewed and paid."
+        if blocked
+        else ""
+    )
+    with transaction.atomic():
+        changed = project_set_spend_blocked(project=project, blocked=blocked, reason=reason)
+        if changed and blocked:
+            _alert_company(project, position)
+    return blocked
+
+
+def company_recipients(project: Project) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            organization_id=project.organization_id, role__in=[Role.OWNER, Role.MANAGER]
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _alert_company(project: Project, position: SpendPosition) -> None:
+    recipients = company_recipients(project)
+    currency = project.currency.upper()
+    body = (
+        f"Your project “{project.title}” has used its escrow: experts cannot claim new tasks.\n\n"
+        f"Escrow: {format_minor(position.escrow_minor, currency)}\n"
+        f"Committed to work in progress: {format_minor(position.committed_minor, currency)}\n"
+        f"Fair-pay reserve kept back: {format_minor(position.reserve_left_minor, currency)}\n\n"
+        f"Add funds on the project's funding page to let work continue: "
+        f"{settings.SITE_URL}/company/projects/{project.pk}/funding/\n"
+    )
+    audit_record(
+        actor=None,
+        verb="payments.escrow_exhausted",
+        target=project,
+        details={"escrow": position.escrow_minor, "committed": position.committed_minor},
+    )
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(
+                f"Plumbline: “{project.title}” needs more funds",
+                body,
+                None,
+                recipients,
+                fail_silently=True,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Test and demo support for payments (no production code imports this package)."""
