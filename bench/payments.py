@@ -89,8 +89,12 @@ def setup(annotations: int, experts: int, projects: int) -> list[int]:
     PayoutAccount.objects.bulk_create(
         [
             PayoutAccount(
-                expert=u, stripe_account_id=f"acct_bench{u.pk}", status="active",
-                details_submitted=True, payouts_enabled=True, transfers_active=True,
+                expert=u,
+                stripe_account_id=f"acct_bench{u.pk}",
+                status="active",
+                details_submitted=True,
+                payouts_enabled=True,
+                transfers_active=True,
             )
             for u in users
         ],
@@ -101,11 +105,17 @@ def setup(annotations: int, experts: int, projects: int) -> list[int]:
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE bench_p (k int, id bigint)")
-        cur.execute("INSERT INTO bench_p SELECT k - 1, id FROM unnest(%s::bigint[]) "
-                    "WITH ORDINALITY AS t(id, k)", [pids])
+        cur.execute(
+            "INSERT INTO bench_p SELECT k - 1, id FROM unnest(%s::bigint[]) "
+            "WITH ORDINALITY AS t(id, k)",
+            [pids],
+        )
         cur.execute("CREATE TEMP TABLE bench_u (k int, id bigint)")
-        cur.execute("INSERT INTO bench_u SELECT k - 1, id FROM unnest(%s::bigint[]) "
-                    "WITH ORDINALITY AS t(id, k)", [uids])
+        cur.execute(
+            "INSERT INTO bench_u SELECT k - 1, id FROM unnest(%s::bigint[]) "
+            "WITH ORDINALITY AS t(id, k)",
+            [uids],
+        )
         cur.execute(
             """
             INSERT INTO labeling_item (project_id, external_id, payload, is_gold, gold_answer,

@@ -164,7 +164,9 @@ def _payable_sums(expert, kind: str) -> dict[int, int]:
         Posting.objects.filter(
             account__kind=LedgerAccount.Kind.EXPERT_PAYABLE, account__user=expert, entry__kind=kind
         )
-        .annotate(project_id=Cast(KeyTextTransform("project_id", "entry__metadata"), BigIntegerField()))
+        .annotate(
+            project_id=Cast(KeyTextTransform("project_id", "entry__metadata"), BigIntegerField())
+        )
         .values("project_id")
         .annotate(total=Sum("amount"))
     )
@@ -350,8 +352,10 @@ def spend_by_project(*, projects: QuerySet[Project]) -> list[ProjectSpend]:
 
 
 def fundings_for_organizations(*, user) -> QuerySet[Funding]:
-    qs = Funding.objects.all() if user.is_staff else Funding.objects.filter(
-        organization__memberships__user=user
+    qs = (
+        Funding.objects.all()
+        if user.is_staff
+        else Funding.objects.filter(organization__memberships__user=user)
     )
     return qs.select_related("project", "organization").order_by("-created_at", "-id")
 

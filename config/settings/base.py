@@ -240,7 +240,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# --- qualifications ---------------------------------------------------------------------------------
+# --- qualifications --------------------------------------------------------------------------
 # Largest accepted credential evidence upload (PDF/PNG/JPEG, type sniffed from the content).
 PLUMBLINE_EVIDENCE_MAX_BYTES = env.int("PLUMBLINE_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -315,3 +315,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "LedgerAccountKindEnum": "payments.models.ledger.LedgerAccountKind",
     }
 )
+
+# --- labeling import/export -----------------------------------------------------------------------
+# Larger exports than this are refused as a direct download and run as a Celery job instead.
+PLUMBLINE_EXPORT_SYNC_MAX_ROWS = env.int("PLUMBLINE_EXPORT_SYNC_MAX_ROWS", default=100_000)
+# Celery queue for imports and exports (empty: the default queue).
+PLUMBLINE_LABELING_IO_QUEUE = env("PLUMBLINE_LABELING_IO_QUEUE", default="") or None

@@ -18,8 +18,9 @@ are coded -1 and dropped by the caller.
 
 from __future__ import annotations
 
+import json
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,7 @@ class CriterionSpec:
     extract: Extractor | None = None  # response -> code (-1: missing)
     extract_multi: MultiExtractor | None = None  # response -> [(sub-unit, code)]
     sql: str = ""  # SQL expression reading the answer from `response` (loading fast path)
+    read: Callable[[dict], object] | None = None  # `sql` evaluated in Python (other databases)
 
     @property
     def n_classes(self) -> int:
@@ -209,7 +211,10 @@ def criteria_for(project: Project) -> list[CriterionSpec]:
 
 def _attach_sql(kind: str, config: dict, specs: list[CriterionSpec]) -> None:
     """The SQL expression that reads each single-unit criterion out of `response` (the keys
-    are the project's own config keys, matched by KEY_SCHEMA: quoted as literals anyway)."""
+    are the project's own config keys, matched by KEY_SCHEMA: quoted as literals anyway), and
+    next to it ``read``: the same expression evaluated in Python on the decoded response, for
+    databases without PostgreSQL's JSON operators (the SQLite demo). Both return what the SQL
+    returns (``->>`` text, or a bool for multi-label), so one code mapping serves both."""
 
     def lit(key: str) -> str:
         return "'" + str(key).replace("'", "''") + "'"
@@ -217,27 +222,69 @@ def _attach_sql(kind: str, config: dict, specs: list[CriterionSpec]) -> None:
     for i, spec in enumerate(specs):
         if spec.multi_unit:
             continue
+        key = spec.key
         if kind == "pairwise":
-            spec.sql = (
-                "response->>'choice'"
-                if spec.key == "overall"
-                else f"response->'criteria'->>{lit(spec.key)}"
-            )
+            if key == "overall":
+                spec.sql = "response->>'choice'"
+                spec.read = lambda r: _text(_get(r, "choice"))
+            else:
+                spec.sql = f"response->'criteria'->>{lit(key)}"
+                spec.read = lambda r, key=key: _text(_get(_get(r, "criteria"), key))
         elif kind == "rubric":
             spec.sql = (
-                f"COALESCE(response->'scores'->{lit(spec.key)}->>'score', "
-                f"response->'scores'->>{lit(spec.key)})"
+                f"COALESCE(response->'scores'->{lit(key)}->>'score', "
+                f"response->'scores'->>{lit(key)})"
             )
+
+            def read_score(r, key=key):
+                value = _get(_get(r, "scores"), key)
+                scored = _text(_get(value, "score"))
+                return scored if scored is not None else _text(value)
+
+            spec.read = read_score
         elif kind == "ranking":
             spec.sql = f"response->'ranks'->>{i}"
+            spec.read = lambda r, i=i: _text(_at(_get(r, "ranks"), i))
         elif kind == "classification":
-            spec.sql = (
-                f"COALESCE((response->'labels') ? {lit(spec.key)}, false)"
-                if config.get("multi")
-                else "response->>'label'"
-            )
+            if config.get("multi"):
+                spec.sql = f"COALESCE((response->'labels') ? {lit(key)}, false)"
+                spec.read = lambda r, key=key: _has(_get(r, "labels"), key)
+            else:
+                spec.sql = "response->>'label'"
+                spec.read = lambda r: _text(_get(r, "label"))
         elif kind == "trajectory":
             spec.sql = "response->>'task_success'"
+            spec.read = lambda r: _text(_get(r, "task_success"))
+
+
+# PostgreSQL's jsonb operators in Python, on values decoded by json.loads (None: SQL NULL).
+
+
+def _get(value, key: str):
+    """``value -> 'key'``: NULL unless value is an object."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _at(value, i: int):
+    """``value -> i``: NULL unless value is an array long enough."""
+    return value[i] if isinstance(value, list) and -len(value) <= i < len(value) else None
+
+
+def _text(value) -> str | None:
+    """``->>``: a string as itself, JSON null as NULL, anything else as its JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def _has(value, key: str) -> bool:
+    """``COALESCE(value ? 'key', false)``: an object key, an array string element, or the
+    string itself."""
+    if isinstance(value, dict):
+        return key in value
+    if isinstance(value, list):
+        return any(isinstance(v, str) and v == key for v in value)
+    return isinstance(value, str) and value == key
 
 
 def _score(value):
@@ -341,6 +388,86 @@ def _comparisons_vectorized(
     return empty
 
 
+def _annotation_chunks(
+    project: Project,
+    single: list[CriterionSpec],
+    multi_specs: list[CriterionSpec],
+    chunk_size: int,
+) -> Iterator[list[tuple]]:
+    """The project's non-rejected annotations in chunks of rows ``(id, item_id, expert_id,
+    active_seconds, submitted_at epoch seconds, gold_correct as 1/0/-1, each single criterion's
+    value as ``spec.sql`` returns it, [steps], [response])``. Must run inside a transaction.
+
+    PostgreSQL: one server-side (named) cursor that reads the answers out of the JSON in SQL.
+    Elsewhere (the SQLite demo): the ORM's iterator, each answer read by ``spec.read``."""
+    kind = project.task_type
+    if connection.vendor == "postgresql":
+        columns = [
+            "id",
+            "item_id",
+            "expert_id",
+            "active_seconds",
+            "EXTRACT(EPOCH FROM submitted_at)::float8",
+            "COALESCE(gold_correct::int, -1)",
+            *[s.sql for s in single],
+        ]
+        if multi_specs:
+            columns.append("response->'steps'")
+        if kind == "free_text":
+            columns.append("response")
+        table = Annotation._meta.db_table
+        # The column expressions are built from the project's own config keys (quoted).
+        sql = f"SELECT {', '.join(columns)} FROM {table} WHERE project_id = %s AND review_status <> %s"  # noqa: S608, E501
+        cursor = connection.connection.cursor(name=f"quality_load_{project.pk}")
+        try:
+            cursor.execute(sql, [project.pk, Annotation.Review.REJECTED])
+            while rows := cursor.fetchmany(chunk_size):
+                yield rows
+        finally:
+            cursor.close()
+        return
+
+    def row(a: tuple) -> tuple:
+        pk, item_id, expert_id, seconds, submitted_at, gold_correct, response = a
+        out = [
+            pk,
+            item_id,
+            expert_id,
+            seconds,
+            submitted_at.timestamp() if submitted_at is not None else None,
+            -1 if gold_correct is None else int(gold_correct),
+            *[s.read(response) for s in single],
+        ]
+        if multi_specs:
+            out.append(_get(response, "steps"))
+        if kind == "free_text":
+            out.append(response)
+        return tuple(out)
+
+    qs = (
+        Annotation.objects.filter(project=project)
+        .exclude(review_status=Annotation.Review.REJECTED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "item_id",
+            "expert_id",
+            "active_seconds",
+            "submitted_at",
+            "gold_correct",
+            "response",
+        )
+    )
+    rows: list[tuple] = []
+    for a in qs.iterator(chunk_size=min(chunk_size, 2000)):
+        rows.append(row(a))
+        if len(rows) >= chunk_size:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
 def project_data_load(project: Project, *, chunk_size: int = 20_000) -> ProjectData:
     """Load the project's items and non-rejected annotations once, into coded arrays."""
     kind = project.task_type
@@ -373,22 +500,6 @@ def project_data_load(project: Project, *, chunk_size: int = 20_000) -> ProjectD
 
     single = [s for s in specs if not s.multi_unit]
     multi_specs = [s for s in specs if s.multi_unit]
-    columns = [
-        "id",
-        "item_id",
-        "expert_id",
-        "active_seconds",
-        "EXTRACT(EPOCH FROM submitted_at)::float8",
-        "COALESCE(gold_correct::int, -1)",
-        *[s.sql for s in single],
-    ]
-    if multi_specs:
-        columns.append("response->'steps'")
-    if kind == "free_text":
-        columns.append("response")
-    table = Annotation._meta.db_table
-    # The column expressions are built above from the project's own config keys (quoted).
-    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE project_id = %s AND review_status <> %s"  # noqa: S608, E501
     mappings = []
     for s in single:
         mappings.append(
@@ -406,38 +517,33 @@ def project_data_load(project: Project, *, chunk_size: int = 20_000) -> ProjectD
     n = 0
     base = 6 + len(single)
     with transaction.atomic():
-        cursor = connection.connection.cursor(name=f"quality_load_{project.pk}")
-        try:
-            cursor.execute(sql, [project.pk, Annotation.Review.REJECTED])
-            while rows := cursor.fetchmany(chunk_size):
-                cols = list(zip(*rows, strict=True))
-                last_id = max(last_id, max(cols[0]))
-                col_item.append(np.array(cols[1], dtype=np.int64))
-                col_expert.append(np.array(cols[2], dtype=np.int64))
-                col_seconds.append(np.array(cols[3], dtype=np.float64))
-                col_time.append(np.array(cols[4], dtype=np.float64))
-                col_gold.append(np.array(cols[5], dtype=np.int8))
-                for k, s in enumerate(single):
-                    get = mappings[k].get
-                    col_codes[s.key].append(
-                        np.fromiter((get(v, -1) for v in cols[6 + k]), np.int64, len(rows))
-                    )
-                for offset, row in enumerate(rows):
-                    if multi_specs:
-                        steps = row[base] if isinstance(row[base], list) else []
-                        for s in multi_specs:
-                            a_col, sub_col, code_col = multi_cols[s.key]
-                            for sub, code in s.extract_multi({"steps": steps}):
-                                a_col.append(n + offset)
-                                sub_col.append(sub)
-                                code_col.append(code)
-                    if kind == "free_text":
-                        response = row[-1] if isinstance(row[-1], dict) else {}
-                        texts.append(free_text_of(response))
-                        text_ann.append(n + offset)
-                n += len(rows)
-        finally:
-            cursor.close()
+        for rows in _annotation_chunks(project, single, multi_specs, chunk_size):
+            cols = list(zip(*rows, strict=True))
+            last_id = max(last_id, max(cols[0]))
+            col_item.append(np.array(cols[1], dtype=np.int64))
+            col_expert.append(np.array(cols[2], dtype=np.int64))
+            col_seconds.append(np.array(cols[3], dtype=np.float64))
+            col_time.append(np.array(cols[4], dtype=np.float64))
+            col_gold.append(np.array(cols[5], dtype=np.int8))
+            for k, s in enumerate(single):
+                get = mappings[k].get
+                col_codes[s.key].append(
+                    np.fromiter((get(v, -1) for v in cols[6 + k]), np.int64, len(rows))
+                )
+            for offset, row in enumerate(rows):
+                if multi_specs:
+                    steps = row[base] if isinstance(row[base], list) else []
+                    for s in multi_specs:
+                        a_col, sub_col, code_col = multi_cols[s.key]
+                        for sub, code in s.extract_multi({"steps": steps}):
+                            a_col.append(n + offset)
+                            sub_col.append(sub)
+                            code_col.append(code)
+                if kind == "free_text":
+                    response = row[-1] if isinstance(row[-1], dict) else {}
+                    texts.append(free_text_of(response))
+                    text_ann.append(n + offset)
+            n += len(rows)
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

@@ -26,7 +26,9 @@ class JobSerializer(serializers.Serializer):
     pay_per_task_minor = serializers.IntegerField(source="project.pay_per_task_minor")
     estimated_minutes = serializers.IntegerField(source="project.estimated_minutes")
     effective_hourly_minor = serializers.IntegerField(source="project.effective_hourly_minor")
-    fit = serializers.SerializerMethodField(help_text="Required domains you hold directly")
+    fit = serializers.SerializerMethodField(
+        help_text="1 when the project requires a domain you hold directly, else 0"
+    )
     visibility = serializers.CharField(source="project.visibility")
     deadline = serializers.DateTimeField(source="project.deadline", allow_null=True)
     content_warning = serializers.CharField(source="project.content_warning")

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0001_initial'),
+        ("marketplace", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='spend_blocked',
+            model_name="project",
+            name="spend_blocked",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='project',
-            name='spend_blocked_reason',
+            model_name="project",
+            name="spend_blocked_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
     ]

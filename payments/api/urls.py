@@ -15,9 +15,7 @@ urlpatterns = [
     ),
     path("company/spend/", views.CompanySpendApi.as_view(), name="api-company-spend"),
     path("me/earnings/", views.MyEarningsApi.as_view(), name="api-my-earnings"),
-    path(
-        "me/pay-stubs/<int:project_id>/", views.MyPayStubApi.as_view(), name="api-my-pay-stub"
-    ),
+    path("me/pay-stubs/<int:project_id>/", views.MyPayStubApi.as_view(), name="api-my-pay-stub"),
     path("me/payouts/", views.MyPayoutsApi.as_view(), name="api-my-payouts"),
     path("me/payouts/<int:payout_id>/", views.MyPayoutApi.as_view(), name="api-my-payout"),
     path(

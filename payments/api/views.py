@@ -1,16 +1,25 @@
 """Payments API: thin views; the services hold the rules."""
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import check_org_role
+from core.exceptions import NotPermitted
 from marketplace.selectors import project_get_for_member
 from payments import selectors, services
-from payments.models import Funding
+from payments.models import (
+    EntryKind,
+    FairPayAudit,
+    Funding,
+    Payout,
+    PayoutAccount,
+    ReconciliationReport,
+)
 
 TAG = ["Payments"]
 
@@ -79,19 +88,7 @@ class ProjectFundingsApi(APIView):
         )
 
 
-# --- earnings, pay stubs, payouts (experts) --------------------------------------------------------
-
-from django.shortcuts import get_object_or_404  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from core.exceptions import NotPermitted  # noqa: E402
-from payments.models import (  # noqa: E402
-    EntryKind,
-    FairPayAudit,
-    Payout,
-    PayoutAccount,
-    ReconciliationReport,
-)
+# --- earnings, pay stubs, payouts (experts) ------------------------------------------------------
 
 
 class PayStubSerializer(serializers.Serializer):
@@ -231,7 +228,7 @@ class MyPayoutAccountLinkApi(APIView):
         return Response({"url": url}, status=status.HTTP_201_CREATED)
 
 
-# --- company ---------------------------------------------------------------------------------------
+# --- company -------------------------------------------------------------------------------------
 
 
 class ProjectSpendSerializer(serializers.Serializer):
@@ -253,7 +250,9 @@ class CompanySpendApi(APIView):
 
     pagination_class = None
 
-    @extend_schema(tags=TAG, summary="Spend by project", responses=ProjectSpendSerializer(many=True))
+    @extend_schema(
+        tags=TAG, summary="Spend by project", responses=ProjectSpendSerializer(many=True)
+    )
     def get(self, request):
         from marketplace.selectors import projects_for_user
 
@@ -301,7 +300,7 @@ class ProjectBonusesApi(APIView):
         )
 
 
-# --- staff -----------------------------------------------------------------------------------------
+# --- staff ---------------------------------------------------------------------------------------
 
 
 def check_staff_read(user) -> None:
@@ -315,10 +314,24 @@ class FairPayAuditSerializer(serializers.ModelSerializer):
     class Meta:
         model = FairPayAudit
         fields = [
-            "id", "project", "project_title", "seq", "computed_at", "final", "currency", "tasks",
-            "median_active_seconds", "pay_per_task_minor", "effective_hourly_minor",
-            "floor_minor", "topup_per_task_minor", "total_minor", "experts_topped_up",
-            "reserve_before_minor", "reserve_after_minor", "reserve_alert_sent",
+            "id",
+            "project",
+            "project_title",
+            "seq",
+            "computed_at",
+            "final",
+            "currency",
+            "tasks",
+            "median_active_seconds",
+            "pay_per_task_minor",
+            "effective_hourly_minor",
+            "floor_minor",
+            "topup_per_task_minor",
+            "total_minor",
+            "experts_topped_up",
+            "reserve_before_minor",
+            "reserve_after_minor",
+            "reserve_alert_sent",
         ]
 
 
@@ -330,8 +343,15 @@ class ReconciliationReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReconciliationReport
         fields = [
-            "id", "created_at", "ok", "transfers_checked", "payouts_checked",
-            "fundings_checked", "differences", "ledger_stripe_balance", "stripe_balance",
+            "id",
+            "created_at",
+            "ok",
+            "transfers_checked",
+            "payouts_checked",
+            "fundings_checked",
+            "differences",
+            "ledger_stripe_balance",
+            "stripe_balance",
         ]
 
 
@@ -355,7 +375,9 @@ class StaffFairPayAuditsApi(APIView):
     pagination_class = None
 
     @extend_schema(
-        tags=TAG, summary="Fair-pay settlements (staff)", responses=FairPayAuditSerializer(many=True)
+        tags=TAG,
+        summary="Fair-pay settlements (staff)",
+        responses=FairPayAuditSerializer(many=True),
     )
     def get(self, request):
         check_staff_read(request.user)
@@ -404,9 +426,7 @@ class StaffReconciliationApi(APIView):
         if not request.user.is_staff:
             raise NotPermitted("Staff only.")
         report = services.reconciliation_run()
-        return Response(
-            ReconciliationReportSerializer(report).data, status=status.HTTP_201_CREATED
-        )
+        return Response(ReconciliationReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
 class StaffLedgerApi(APIView):
@@ -414,7 +434,9 @@ class StaffLedgerApi(APIView):
 
     pagination_class = None
 
-    @extend_schema(tags=TAG, summary="Ledger entries (staff)", responses=JournalEntrySerializer(many=True))
+    @extend_schema(
+        tags=TAG, summary="Ledger entries (staff)", responses=JournalEntrySerializer(many=True)
+    )
     def get(self, request):
         check_staff_read(request.user)
         p = request.query_params

@@ -7,164 +7,338 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0002_project_spend_blocked'),
-        ('payments', '0002_ledger_guards'),
+        ("marketplace", "0002_project_spend_blocked"),
+        ("payments", "0002_ledger_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReconciliationReport',
+            name="ReconciliationReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ok', models.BooleanField(default=True)),
-                ('transfers_checked', models.PositiveIntegerField(default=0)),
-                ('payouts_checked', models.PositiveIntegerField(default=0)),
-                ('fundings_checked', models.PositiveIntegerField(default=0)),
-                ('differences', models.JSONField(blank=True, default=list)),
-                ('ledger_stripe_balance', models.JSONField(blank=True, default=dict)),
-                ('stripe_balance', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ok", models.BooleanField(default=True)),
+                ("transfers_checked", models.PositiveIntegerField(default=0)),
+                ("payouts_checked", models.PositiveIntegerField(default=0)),
+                ("fundings_checked", models.PositiveIntegerField(default=0)),
+                ("differences", models.JSONField(blank=True, default=list)),
+                ("ledger_stripe_balance", models.JSONField(blank=True, default=dict)),
+                ("stripe_balance", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskCursor',
+            name="TaskCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True)),
-                ('value', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True)),
+                ("value", models.DateTimeField()),
             ],
         ),
         migrations.AlterField(
-            model_name='journalentry',
-            name='kind',
-            field=models.CharField(choices=[('funding_received', 'Funding received (Stripe → prepaid)'), ('escrow_allocation', "Allocated to a project's escrow"), ('earning', 'Expert earning (escrow → payable + fee)'), ('fair_pay_topup', 'Fair-pay top-up (escrow → payable)'), ('bonus', 'Bonus from the company (escrow → payable)'), ('adjustment', 'Staff adjustment (platform ↔ payable)'), ('payout_failed', 'Failed or reversed payout (Stripe → payable)'), ('payout', 'Payout to an expert (payable → Stripe)'), ('refund', 'Refund to an organization'), ('correction', 'Correction of an earlier entry')], max_length=32),
+            model_name="journalentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("funding_received", "Funding received (Stripe → prepaid)"),
+                    ("escrow_allocation", "Allocated to a project's escrow"),
+                    ("earning", "Expert earning (escrow → payable + fee)"),
+                    ("fair_pay_topup", "Fair-pay top-up (escrow → payable)"),
+                    ("bonus", "Bonus from the company (escrow → payable)"),
+                    ("adjustment", "Staff adjustment (platform ↔ payable)"),
+                    ("payout_failed", "Failed or reversed payout (Stripe → payable)"),
+                    ("payout", "Payout to an expert (payable → Stripe)"),
+                    ("refund", "Refund to an organization"),
+                    ("correction", "Correction of an earlier entry"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='FairPayAudit',
+            name="FairPayAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(help_text='1, 2, … per project')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('final', models.BooleanField(default=False, help_text='The settlement at project close')),
-                ('currency', models.CharField(max_length=3)),
-                ('tasks', models.PositiveIntegerField(help_text='Accepted tasks of the project')),
-                ('median_active_seconds', models.FloatField(blank=True, null=True)),
-                ('pay_per_task_minor', models.PositiveIntegerField()),
-                ('effective_hourly_minor', models.PositiveIntegerField(blank=True, null=True)),
-                ('floor_minor', models.PositiveIntegerField(help_text="The project's hourly floor")),
-                ('topup_per_task_minor', models.PositiveIntegerField(default=0)),
-                ('total_minor', models.BigIntegerField(default=0, help_text='Top-ups posted by this settlement')),
-                ('experts_topped_up', models.PositiveIntegerField(default=0)),
-                ('reserve_before_minor', models.BigIntegerField(default=0)),
-                ('reserve_after_minor', models.BigIntegerField(default=0)),
-                ('reserve_alert_sent', models.BooleanField(default=False)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fair_pay_audits', to='marketplace.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField(help_text="1, 2, … per project")),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "final",
+                    models.BooleanField(default=False, help_text="The settlement at project close"),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("tasks", models.PositiveIntegerField(help_text="Accepted tasks of the project")),
+                ("median_active_seconds", models.FloatField(blank=True, null=True)),
+                ("pay_per_task_minor", models.PositiveIntegerField()),
+                ("effective_hourly_minor", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "floor_minor",
+                    models.PositiveIntegerField(help_text="The project's hourly floor"),
+                ),
+                ("topup_per_task_minor", models.PositiveIntegerField(default=0)),
+                (
+                    "total_minor",
+                    models.BigIntegerField(
+                        default=0, help_text="Top-ups posted by this settlement"
+                    ),
+                ),
+                ("experts_topped_up", models.PositiveIntegerField(default=0)),
+                ("reserve_before_minor", models.BigIntegerField(default=0)),
+                ("reserve_after_minor", models.BigIntegerField(default=0)),
+                ("reserve_alert_sent", models.BooleanField(default=False)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fair_pay_audits",
+                        to="marketplace.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-computed_at', '-id'],
+                "ordering": ["-computed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FairPayCredit',
+            name="FairPayCredit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tasks', models.PositiveIntegerField()),
-                ('amount_minor', models.BigIntegerField()),
-                ('audit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credits', to='payments.fairpayaudit')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='fair_pay_credit', to='payments.journalentry')),
-                ('expert', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tasks", models.PositiveIntegerField()),
+                ("amount_minor", models.BigIntegerField()),
+                (
+                    "audit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credits",
+                        to="payments.fairpayaudit",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fair_pay_credit",
+                        to="payments.journalentry",
+                    ),
+                ),
+                (
+                    "expert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="marketplace.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Payout',
+            name="Payout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField(help_text='Minor units')),
-                ('currency', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('held', 'Held (appeal open)'), ('submitted', 'Submitted to Stripe'), ('paid', 'Paid'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('on_demand', models.BooleanField(default=False, help_text="'Pay me now' rather than weekly")),
-                ('batch', models.CharField(blank=True, max_length=40)),
-                ('stripe_account_id', models.CharField(blank=True, max_length=255)),
-                ('stripe_transfer_id', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('failure_message', models.CharField(blank=True, max_length=500)),
-                ('hold_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('expert', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payouts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.BigIntegerField(help_text="Minor units")),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("held", "Held (appeal open)"),
+                            ("submitted", "Submitted to Stripe"),
+                            ("paid", "Paid"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "on_demand",
+                    models.BooleanField(default=False, help_text="'Pay me now' rather than weekly"),
+                ),
+                ("batch", models.CharField(blank=True, max_length=40)),
+                ("stripe_account_id", models.CharField(blank=True, max_length=255)),
+                ("stripe_transfer_id", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("failure_message", models.CharField(blank=True, max_length=500)),
+                ("hold_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                (
+                    "expert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payouts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PayoutAccount',
+            name="PayoutAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_account_id', models.CharField(max_length=255, unique=True)),
-                ('status', models.CharField(choices=[('onboarding', 'Onboarding'), ('active', 'Active'), ('restricted', 'Restricted')], default='onboarding', max_length=16)),
-                ('details_submitted', models.BooleanField(default=False)),
-                ('charges_enabled', models.BooleanField(default=False)),
-                ('payouts_enabled', models.BooleanField(default=False)),
-                ('transfers_active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expert', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='payout_account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_account_id", models.CharField(max_length=255, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("onboarding", "Onboarding"),
+                            ("active", "Active"),
+                            ("restricted", "Restricted"),
+                        ],
+                        default="onboarding",
+                        max_length=16,
+                    ),
+                ),
+                ("details_submitted", models.BooleanField(default=False)),
+                ("charges_enabled", models.BooleanField(default=False)),
+                ("payouts_enabled", models.BooleanField(default=False)),
+                ("transfers_active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "expert",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payout_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EscrowRefund',
+            name="EscrowRefund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Refunded'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('stripe_refund_id', models.CharField(blank=True, max_length=255)),
-                ('failure_message', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('funding', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='payments.funding')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escrow_refunds', to='marketplace.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("succeeded", "Refunded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("stripe_refund_id", models.CharField(blank=True, max_length=255)),
+                ("failure_message", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "funding",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="payments.funding",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escrow_refunds",
+                        to="marketplace.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='escrowrefund_positive')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0)), name="escrowrefund_positive"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='fairpayaudit',
-            constraint=models.UniqueConstraint(fields=('project', 'seq'), name='fairpayaudit_project_seq'),
+            model_name="fairpayaudit",
+            constraint=models.UniqueConstraint(
+                fields=("project", "seq"), name="fairpayaudit_project_seq"
+            ),
         ),
         migrations.AddIndex(
-            model_name='fairpaycredit',
-            index=models.Index(fields=['project', 'expert'], name='fairpaycredit_proj_expert'),
+            model_name="fairpaycredit",
+            index=models.Index(fields=["project", "expert"], name="fairpaycredit_proj_expert"),
         ),
         migrations.AddConstraint(
-            model_name='fairpaycredit',
-            constraint=models.UniqueConstraint(fields=('audit', 'expert'), name='fairpaycredit_once'),
+            model_name="fairpaycredit",
+            constraint=models.UniqueConstraint(
+                fields=("audit", "expert"), name="fairpaycredit_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='payout',
-            index=models.Index(fields=['expert', '-created_at'], name='payout_expert_recent'),
+            model_name="payout",
+            index=models.Index(fields=["expert", "-created_at"], name="payout_expert_recent"),
         ),
         migrations.AddConstraint(
-            model_name='payout',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payout_amount_positive'),
+            model_name="payout",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payout_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payout',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'held'])), fields=('expert', 'currency'), name='payout_one_open_per_expert'),
+            model_name="payout",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["pending", "held"])),
+                fields=("expert", "currency"),
+                name="payout_one_open_per_expert",
+            ),
         ),
     ]

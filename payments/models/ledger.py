@@ -174,6 +174,9 @@ class JournalEntry(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
     metadata = models.JSONField(default=dict, blank=True)
+    # Written by a set-based settlement (payments.services.earnings): checked for balance by a
+    # statement-level trigger at the end of the INSERT instead of one deferred check per row.
+    bulk = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["effective_at", "id"]
@@ -195,6 +198,7 @@ class Posting(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
     amount = models.BigIntegerField()
+    bulk = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["entry_id", "id"]

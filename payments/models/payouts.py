@@ -63,6 +63,9 @@ class FairPayCredit(models.Model):
             models.UniqueConstraint(fields=["audit", "expert"], name="fairpaycredit_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"top-up {self.amount_minor} to {self.expert_id} (audit {self.audit_id})"
+
 
 class PayoutAccountStatus(models.TextChoices):
     ONBOARDING = "onboarding", "Onboarding"
@@ -79,9 +82,7 @@ class PayoutAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account"
     )
     stripe_account_id = models.CharField(max_length=255, unique=True)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.ONBOARDING
-    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ONBOARDING)
     details_submitted = models.BooleanField(default=False)
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
@@ -114,7 +115,9 @@ class Payout(models.Model):
 
     Status = PayoutStatus
 
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts"
+    )
     amount = models.BigIntegerField(help_text="Minor units")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -164,8 +167,12 @@ class EscrowRefund(models.Model):
 
     Status = RefundStatus
 
-    project = models.ForeignKey("marketplace.Project", on_delete=models.PROTECT, related_name="escrow_refunds")
-    funding = models.ForeignKey("payments.Funding", on_delete=models.PROTECT, related_name="refunds")
+    project = models.ForeignKey(
+        "marketplace.Project", on_delete=models.PROTECT, related_name="escrow_refunds"
+    )
+    funding = models.ForeignKey(
+        "payments.Funding", on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -179,6 +186,9 @@ class EscrowRefund(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="escrowrefund_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"refund #{self.pk} {self.amount} {self.currency} ({self.status})"
 
     @property
     def idempotency_key(self) -> str:
@@ -201,7 +211,8 @@ class ReconciliationReport(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"reconciliation {self.created_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'differences'})"
+        state = "ok" if self.ok else "differences"
+        return f"reconciliation {self.created_at:%Y-%m-%d %H:%M} ({state})"
 
 
 class TaskCursor(models.Model):

@@ -1,5 +1,13 @@
 """Writes for payments: one transaction per use case; checks first, then the write."""
 
+from payments.services.closing import project_close_settle
+from payments.services.earnings import (
+    adjustment_post,
+    bonus_grant,
+    earnings_post,
+    project_spend_check,
+)
+from payments.services.fairpay import fairpay_settle
 from payments.services.funding import (
     funding_apply_payment_intent,
     funding_create,
@@ -16,14 +24,6 @@ from payments.services.ledger import (
     ledger_account_ensure,
     platform_account,
 )
-from payments.services.closing import project_close_settle
-from payments.services.earnings import (
-    adjustment_post,
-    bonus_grant,
-    earnings_post,
-    project_spend_check,
-)
-from payments.services.fairpay import fairpay_settle
 from payments.services.payouts import (
     payout_account_onboarding_link,
     payout_account_refresh,

@@ -145,8 +145,10 @@ def _send(refund: EscrowRefund) -> EscrowRefund:
 
 @transaction.atomic
 def _finish(refund_id: int, *, stripe_refund_id: str, error: str) -> EscrowRefund:
-    refund = EscrowRefund.objects.select_for_update().select_related("project__organization").get(
-        pk=refund_id
+    refund = (
+        EscrowRefund.objects.select_for_update()
+        .select_related("project__organization")
+        .get(pk=refund_id)
     )
     if refund.status != EscrowRefund.Status.PENDING:
         return refund

@@ -85,9 +85,7 @@ def _ensure_accounts(rows: Iterable[tuple[int, int, str]]) -> None:
     for project in Project.objects.filter(pk__in=set(projects) - existing).select_related(
         "organization"
     ):
-        ledger_account_ensure(
-            kind=Kind.PROJECT_ESCROW, currency=project.currency, project=project
-        )
+        ledger_account_ensure(kind=Kind.PROJECT_ESCROW, currency=project.currency, project=project)
 
 
 # --- earnings ------------------------------------------------------------------------------------
@@ -96,40 +94,41 @@ _EARN_SQL = """
 WITH src AS (
     SELECT a.id AS annotation_id, a.expert_id, a.project_id, upper(p.currency) AS cur,
            p.pay_per_task_minor::bigint AS pay,
-           ((p.pay_per_task_minor::bigint * %(fee_bps)s + 5000) / 10000) AS fee
+           ((p.pay_per_task_minor::bigint * %(fee_bps)s + 5000) / 10000) AS fee,
+           esc.id AS esc_id, pay.id AS pay_id, fee.id AS fee_id
       FROM labeling_annotation a
       JOIN marketplace_project p ON p.id = a.project_id
+      JOIN payments_ledgeraccount esc
+        ON esc.project_id = a.project_id AND esc.kind = 'project_escrow'
+       AND esc.currency = upper(p.currency)
+      JOIN payments_ledgeraccount pay
+        ON pay.user_id = a.expert_id AND pay.kind = 'expert_payable'
+       AND pay.currency = upper(p.currency)
+      JOIN payments_ledgeraccount fee
+        ON fee.kind = 'platform_fees' AND fee.owner_key = 'platform'
+       AND fee.currency = upper(p.currency)
      WHERE a.review_status = 'accepted' {where}
 ), ins AS (
     INSERT INTO payments_journalentry
         (idempotency_key, kind, currency, description, effective_at, created_at, metadata,
-         created_by_id, reverses_id)
+         created_by_id, reverses_id, bulk)
     SELECT 'earning:annotation:' || src.annotation_id, 'earning', src.cur,
            'Accepted annotation #' || src.annotation_id, now(), now(),
            jsonb_build_object('annotation_id', src.annotation_id, 'project_id', src.project_id,
                               'expert_id', src.expert_id, 'pay', src.pay, 'fee', src.fee),
-           NULL, NULL
+           NULL, NULL, true
       FROM src
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id, (metadata->>'annotation_id')::bigint AS annotation_id
-)
-, posted AS (
-INSERT INTO payments_posting (entry_id, account_id, amount)
-SELECT ins.id, x.account_id, x.amount
-  FROM ins
-  JOIN src ON src.annotation_id = ins.annotation_id
-  JOIN payments_ledgeraccount esc
-    ON esc.kind = 'project_escrow' AND esc.currency = src.cur
-   AND esc.owner_key = 'project:' || src.project_id
-  JOIN payments_ledgeraccount pay
-    ON pay.kind = 'expert_payable' AND pay.currency = src.cur
-   AND pay.owner_key = 'user:' || src.expert_id
-  JOIN payments_ledgeraccount fee
-    ON fee.kind = 'platform_fees' AND fee.currency = src.cur AND fee.owner_key = 'platform'
- CROSS JOIN LATERAL (VALUES (esc.id, src.pay + src.fee), (pay.id, -src.pay), (fee.id, -src.fee))
-       AS x(account_id, amount)
- WHERE x.amount <> 0
-RETURNING 1
+), posted AS (
+    INSERT INTO payments_posting (entry_id, account_id, amount, bulk)
+    SELECT ins.id, x.account_id, x.amount, true
+      FROM ins
+      JOIN src ON src.annotation_id = ins.annotation_id
+     CROSS JOIN LATERAL (VALUES (src.esc_id, src.pay + src.fee), (src.pay_id, -src.pay),
+                                (src.fee_id, -src.fee)) AS x(account_id, amount)
+     WHERE x.amount <> 0
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM posted)
 """
@@ -185,8 +184,12 @@ def earnings_post(
         where, params = _filters(annotation_ids=ids, project_id=project_id, since=since)
         params["fee_bps"] = settings.PLUMBLINE_PLATFORM_FEE_BPS
         with connection.cursor() as cursor:
+            # The CTEs have no statistics: without this the planner may pick a nested loop
+            # over (returned entries × source rows), quadratic in the batch size.
+            cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(_EARN_SQL.format(where=where), params)
             posted, _postings = cursor.fetchone()
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
     else:
         posted = _earnings_post_one_by_one(qs)
     if check_spend and posted:

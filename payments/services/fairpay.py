@@ -34,8 +34,14 @@ from labeling.models import Annotation
 from marketplace.models import Project
 from marketplace.money import format_minor
 from payments.marketplace_port import project_fair_pay_reserve_minor, project_floor_minor
-from payments.models import EntryKind, FairPayAudit, FairPayCredit, JournalEntry, LedgerAccount
-from payments.models import Posting
+from payments.models import (
+    EntryKind,
+    FairPayAudit,
+    FairPayCredit,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+)
 from payments.services.earnings import company_recipients, earnings_post, ensure_payable_accounts
 from payments.services.ledger import ledger_account_ensure
 
@@ -61,7 +67,9 @@ def median_active_seconds(project_id: int) -> tuple[int, float | None]:
     return len(values), (float(statistics.median(values)) if values else None)
 
 
-def topup_per_task_minor(*, pay_per_task_minor: int, median_seconds: float, floor_minor: int) -> int:
+def topup_per_task_minor(
+    *, pay_per_task_minor: int, median_seconds: float, floor_minor: int
+) -> int:
     """12.00 a task, 60 minutes median, floor 15.00/h → 3.00."""
     if median_seconds <= 0:
         return 0
@@ -111,7 +119,7 @@ def fairpay_settle(*, project_id: int, final: bool = False) -> FairPayAudit | No
         reserve_before_minor=reserve_total - topped_before,
         reserve_after_minor=reserve_total - topped_before,
     )
-    total, experts = (_post_topups(project, audit, per_task) if per_task else (0, 0))
+    total, experts = _post_topups(project, audit, per_task) if per_task else (0, 0)
     audit.total_minor = total
     audit.experts_topped_up = experts
     audit.reserve_after_minor = audit.reserve_before_minor - total
@@ -266,4 +274,3 @@ def projects_due_for_fairpay() -> list[int]:
     return sorted(
         pid for pid, at in latest if at is not None and (pid not in last or at > last[pid])
     )
-

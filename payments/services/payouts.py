@@ -96,9 +96,7 @@ def _apply(account: PayoutAccount, info: ConnectAccountInfo) -> PayoutAccount:
 @transaction.atomic
 def payout_account_apply(*, info: ConnectAccountInfo) -> PayoutAccount | None:
     """Bring a PayoutAccount in line with Stripe's current account state."""
-    account = (
-        PayoutAccount.objects.select_for_update().filter(stripe_account_id=info.id).first()
-    )
+    account = PayoutAccount.objects.select_for_update().filter(stripe_account_id=info.id).first()
     if account is None:
         return None
     before = account.status
@@ -252,7 +250,9 @@ def payout_request(
     LedgerAccount.objects.select_for_update().get(
         kind=Kind.EXPERT_PAYABLE, currency=currency, owner_key=f"user:{expert.pk}"
     )
-    if Payout.objects.filter(expert=expert, currency=currency, status__in=["pending", "held"]).exists():
+    if Payout.objects.filter(
+        expert=expert, currency=currency, status__in=["pending", "held"]
+    ).exists():
         raise InvalidState("A payout is already on its way.")
     amount = payable_balance(expert=expert, currency=currency)
     minimum = settings.PLUMBLINE_PAYOUT_MINIMUM_MINOR

@@ -102,7 +102,9 @@ class AccountHandler:
         if info is None:
             return "ignored: not one of our payout accounts"
         account = payout_account_apply(info=info)
-        return f"payout account {account.pk if account else '?'} {account.status if account else ''}"
+        return (
+            f"payout account {account.pk if account else '?'} {account.status if account else ''}"
+        )
 
 
 class TransferHandler:

@@ -173,3 +173,13 @@ def test_company_pages_for_people(client, invite_only, owner, cardiologist):
     client.post(f"/jobs/invitations/{invitation.pk}/respond/", {"decision": "accept"})
     invitation.refresh_from_db()
     assert invitation.status == "accepted"
+
+
+def test_no_work_is_served_while_payments_blocks_spending(organization, cardiologist):
+    project = make_project(organization, status="live")
+    services.check_expert_can_work(project=project, expert=cardiologist)
+    services.project_set_spend_blocked(project=project, blocked=True, reason="Escrow used up")
+    project.refresh_from_db()
+    with pytest.raises(InvalidState) as exc:
+        services.check_expert_can_work(project=project, expert=cardiologist)
+    assert exc.value.code == "spend_blocked"

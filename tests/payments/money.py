@@ -13,7 +13,12 @@ _counter = {"n": 0}
 
 
 def accepted_work(
-    project: Project, expert, n: int, *, seconds: int = 600, gold: bool = False,
+    project: Project,
+    expert,
+    n: int,
+    *,
+    seconds: int = 600,
+    gold: bool = False,
     status: str = Annotation.Review.ACCEPTED,
 ) -> list[Annotation]:
     """n annotations by `expert` in `project`, accepted now (or in `status`)."""

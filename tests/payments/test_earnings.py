@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def live(organization, owner):
     project = make_project(
-        organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=500,
-        estimated_minutes=10, item_count=100, overlap=1,
+        organization,
+        actor=owner,
+        status=ProjectStatus.LIVE,
+        pay_per_task_minor=500,
+        estimated_minutes=10,
+        item_count=100,
+        overlap=1,
     )
     fund_escrow(project, 100_000)
     return project
@@ -101,11 +106,19 @@ def test_bonus_from_escrow_with_a_note(live, expert, owner, other_expert):
     accepted_work(live, expert, 1)
     key = "7b8e8d2e-7d43-4b55-9a0b-6f6f0b7d0c11"
     entry = services.bonus_grant(
-        project=live, expert=expert, amount=1_000, note="Great rationales", actor=owner,
+        project=live,
+        expert=expert,
+        amount=1_000,
+        note="Great rationales",
+        actor=owner,
         idempotency_key=key,
     )
     again = services.bonus_grant(
-        project=live, expert=expert, amount=1_000, note="Great rationales", actor=owner,
+        project=live,
+        expert=expert,
+        amount=1_000,
+        note="Great rationales",
+        actor=owner,
         idempotency_key=key,
     )
     assert again.pk == entry.pk and entry.kind == EntryKind.BONUS
@@ -143,8 +156,13 @@ def test_claims_stop_when_the_escrow_is_exhausted_and_the_company_is_told(
     from marketplace.services import check_expert_can_work
 
     project = make_project(
-        organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=500,
-        estimated_minutes=10, item_count=4, overlap=1,
+        organization,
+        actor=owner,
+        status=ProjectStatus.LIVE,
+        pay_per_task_minor=500,
+        estimated_minutes=10,
+        item_count=4,
+        overlap=1,
     )
     per_task = 500 + 500 * settings.PLUMBLINE_PLATFORM_FEE_BPS // 10000
     from payments.marketplace_port import project_fair_pay_reserve_minor

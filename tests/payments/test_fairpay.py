@@ -18,15 +18,22 @@ def twelve_dollar_tasks(organization, owner):
     # 12.00 per task, estimated 45 minutes (16.00/h on paper); the floor is 15.00/h.
     with override_settings(PLUMBLINE_MIN_HOURLY_RATE_MINOR=1500):
         project = make_project(
-            organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=1200,
-            estimated_minutes=45, item_count=100, overlap=1,
+            organization,
+            actor=owner,
+            status=ProjectStatus.LIVE,
+            pay_per_task_minor=1200,
+            estimated_minutes=45,
+            item_count=100,
+            overlap=1,
         )
     fund_escrow(project, 1_000_000)
     return project
 
 
 def test_the_topup_arithmetic():
-    assert topup_per_task_minor(pay_per_task_minor=1200, median_seconds=3600, floor_minor=1500) == 300
+    assert (
+        topup_per_task_minor(pay_per_task_minor=1200, median_seconds=3600, floor_minor=1500) == 300
+    )
     assert topup_per_task_minor(pay_per_task_minor=1200, median_seconds=2400, floor_minor=1500) == 0
     # rounded up in the expert's favour
     assert topup_per_task_minor(pay_per_task_minor=1000, median_seconds=2401, floor_minor=1500) == 1

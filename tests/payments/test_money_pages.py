@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 def settled(organization, owner, expert, other_expert):
     with override_settings(PLUMBLINE_MIN_HOURLY_RATE_MINOR=1500):
         project = make_project(
-            organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=1200,
-            estimated_minutes=45, item_count=100, overlap=1, title="Slow tasks",
+            organization,
+            actor=owner,
+            status=ProjectStatus.LIVE,
+            pay_per_task_minor=1200,
+            estimated_minutes=45,
+            item_count=100,
+            overlap=1,
+            title="Slow tasks",
         )
         fund_escrow(project, 1_000_000)
         accepted_work(project, expert, 2, seconds=3600)
@@ -74,7 +80,10 @@ def test_staff_pay_audit_and_ledger(client, settled, staff_with_mfa, expert):
     assert "Effective hourly rate per project" in body and "<svg" in body
     assert "Slow tasks" in body  # under the floor
     ledger = client.get("/staff/pay-audit/ledger/", {"kind": "fair_pay_topup"})
-    assert ledger.status_code == 200 and f"fairpay:{settled.pk}:{expert.pk}:1" in ledger.content.decode()
+    assert (
+        ledger.status_code == 200
+        and f"fairpay:{settled.pk}:{expert.pk}:1" in ledger.content.decode()
+    )
     audits = api_as(staff_with_mfa).get("/api/v1/staff/fair-pay-audits/?under_floor=1").json()
     assert audits[0]["topup_per_task_minor"] == 300
     entries = api_as(staff_with_mfa).get("/api/v1/staff/ledger/?kind=earning").json()

@@ -21,7 +21,10 @@ def charge_platform(amount: int) -> None:
     import uuid
 
     pi = stripe_client.payment_intent_create(
-        amount=amount, currency="USD", idempotency_key=f"t-{uuid.uuid4()}", metadata={},
+        amount=amount,
+        currency="USD",
+        idempotency_key=f"t-{uuid.uuid4()}",
+        metadata={},
         description="platform balance for payout tests",
     )
     stripe_client.payment_intent_confirm(payment_intent_id=pi.id, payment_method="pm_card_visa")
@@ -39,8 +42,13 @@ def connect(expert) -> PayoutAccount:
 @pytest.fixture
 def project(organization, owner):
     project = make_project(
-        organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=1000,
-        estimated_minutes=10, item_count=1000, overlap=1,
+        organization,
+        actor=owner,
+        status=ProjectStatus.LIVE,
+        pay_per_task_minor=1000,
+        estimated_minutes=10,
+        item_count=1000,
+        overlap=1,
     )
     fund_escrow(project, 5_000_000)
     return project
@@ -176,13 +184,20 @@ def test_connect_account_status_follows_account_updated_webhooks(localstripe, ex
     assert account.status == PayoutAccount.Status.ONBOARDING
     from payments.testing.localstripe_server import ls
 
-    localstripe.call(lambda: ls.store["account:" + account.stripe_account_id]._complete_onboarding())
+    localstripe.call(
+        lambda: ls.store["account:" + account.stripe_account_id]._complete_onboarding()
+    )
     from django.utils import timezone
 
     row, _ = stripe_event_record(
         event=VerifiedEvent(
-            id="evt_acct_1", type="account.updated", created=timezone.now(), livemode=False,
-            api_version="", object_id=account.stripe_account_id, payload={},
+            id="evt_acct_1",
+            type="account.updated",
+            created=timezone.now(),
+            livemode=False,
+            api_version="",
+            object_id=account.stripe_account_id,
+            payload={},
         )
     )
     stripe_event_process(event_pk=row.pk)

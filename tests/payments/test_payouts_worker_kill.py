@@ -5,7 +5,6 @@ import time
 import uuid
 
 import pytest
-from django.conf import settings
 
 from marketplace.models import ProjectStatus
 from payments import services
@@ -30,8 +29,12 @@ def _onboarded_account(localstripe, expert) -> None:
     )
     localstripe.call(lambda: ls.store["account:" + info.id]._complete_onboarding())
     PayoutAccount.objects.create(
-        expert=expert, stripe_account_id=info.id, status=PayoutAccount.Status.ACTIVE,
-        details_submitted=True, payouts_enabled=True, transfers_active=True,
+        expert=expert,
+        stripe_account_id=info.id,
+        status=PayoutAccount.Status.ACTIVE,
+        details_submitted=True,
+        payouts_enabled=True,
+        transfers_active=True,
     )
 
 
@@ -65,8 +68,13 @@ def test_killing_the_worker_mid_batch_pays_every_expert_exactly_once(
     # new worker within the test (production keeps it above the longest task and retry delay).
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "3")
     project = make_project(
-        organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=1000,
-        estimated_minutes=10, item_count=1000, overlap=1,
+        organization,
+        actor=owner,
+        status=ProjectStatus.LIVE,
+        pay_per_task_minor=1000,
+        estimated_minutes=10,
+        item_count=1000,
+        overlap=1,
     )
     fund_escrow(project, 10_000_000)
     experts = [ExpertFactory() for _ in range(EXPERTS)]
@@ -79,7 +87,9 @@ def test_killing_the_worker_mid_batch_pays_every_expert_exactly_once(
     destinations = dict(PayoutAccount.objects.values_list("stripe_account_id", "expert_id"))
 
     def ours() -> int:
-        return sum(n for d, n in _transfers_by_destination(localstripe).items() if d in destinations)
+        return sum(
+            n for d, n in _transfers_by_destination(localstripe).items() if d in destinations
+        )
 
     first = WorkerProcess(queue).start()
     try:
@@ -111,4 +121,3 @@ def test_killing_the_worker_mid_batch_pays_every_expert_exactly_once(
         assert payable(expert) == 0
     assert JournalEntry.objects.filter(kind="payout").count() == EXPERTS
     assert LedgerAccount.objects.filter(kind="expert_payable").count() == EXPERTS
-    assert settings.PAYMENTS_QUEUE == queue

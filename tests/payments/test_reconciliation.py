@@ -12,10 +12,17 @@ from tests.payments.test_payouts import charge_platform, connect
 pytestmark = pytest.mark.django_db
 
 
-def test_a_clean_run_then_a_payout_without_transfer_is_reported(localstripe, organization, owner, expert):
+def test_a_clean_run_then_a_payout_without_transfer_is_reported(
+    localstripe, organization, owner, expert
+):
     project = make_project(
-        organization, actor=owner, status=ProjectStatus.LIVE, pay_per_task_minor=1000,
-        estimated_minutes=10, item_count=100, overlap=1,
+        organization,
+        actor=owner,
+        status=ProjectStatus.LIVE,
+        pay_per_task_minor=1000,
+        estimated_minutes=10,
+        item_count=100,
+        overlap=1,
     )
     fund_escrow(project, 100_000)
     charge_platform(50_000)
@@ -30,7 +37,10 @@ def test_a_clean_run_then_a_payout_without_transfer_is_reported(localstripe, org
     assert not kinds & {"duplicate_transfers", "transfer_without_payout", "amount_mismatch"}
     # A payout the ledger thinks was paid but Stripe never saw:
     ghost = Payout.objects.create(
-        expert=expert, amount=500, currency="USD", status=Payout.Status.PAID,
+        expert=expert,
+        amount=500,
+        currency="USD",
+        status=Payout.Status.PAID,
         submitted_at=payout.submitted_at.replace(year=2020),
     )
     report = services.reconciliation_run()
