@@ -78,6 +78,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+_is_postgres = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if _is_postgres and not env.bool("DATABASE_JIT", default=False):
+    # Short OLTP queries (job board, claims) pay tens of milliseconds for JIT compilation and
+    # gain nothing from it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
