@@ -42,7 +42,15 @@ ALL_PAIRWISE_FORMATS = {
         "gold_answer",
         "gold_correct",
     },
-    "items.jsonl": {"item_id", "external_id", "payload", "is_gold", "gold_answer", "annotations"},
+    "items.jsonl": {
+        "item_id",
+        "external_id",
+        "payload",
+        "is_gold",
+        "gold_answer",
+        "annotations",
+        "aggregate",
+    },
     **PAIR_FORMATS,
 }
 METADATA_KEYS = {
@@ -227,6 +235,20 @@ def test_items_export_has_one_row_per_item_with_all_responses(pairwise, reviewer
     assert [r["external_id"] for r in rows] == ["item-0", "item-1", "item-2", "item-3", "gold-0"]
     assert [a["response"]["choice"] for a in rows[0]["annotations"]] == ["a", "a", "b"]
     assert rows[0]["payload"]["response_a"] == "4"
+    assert rows[0]["aggregate"] is None  # no quality snapshot computed yet
+
+
+def test_items_export_carries_the_aggregated_label_and_confidence(pairwise, reviewer):
+    from labeling.quality.services import quality_snapshot_compute
+
+    quality_snapshot_compute(project_id=pairwise.pk, n_boot=0)
+    rows = lines_of(export(reviewer, pairwise, "items.jsonl"))
+    first = rows[0]["aggregate"]
+    assert first["label"]["choice"] == "a"  # two of three experts chose A
+    assert first["majority"]
+    assert 0.5 < first["confidence"] <= 1.0
+    assert first["n_annotations"] == 3
+    assert first["method"]
 
 
 def test_filters_accepted_only_suspended_and_dates(pairwise, reviewer, experts):
