@@ -247,7 +247,11 @@ def test_items_export_carries_the_aggregated_label_and_confidence(pairwise, revi
     assert first["label"]["choice"] == "a"  # two of three experts chose A
     assert first["majority"]
     assert 0.5 < first["confidence"] <= 1.0
-    assert first["n_annotations"] == 3
+    # Rejected work does not count towards the consensus.
+    counted = Annotation.objects.filter(item__external_id="item-0", item__project=pairwise).exclude(
+        review_status="rejected"
+    )
+    assert first["n_annotations"] == counted.count()
     assert first["method"]
 
 
