@@ -1,6 +1,7 @@
 """Zero-setup defaults for `make demo`: SQLite and a broker that needs no server."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault(
     "DJANGO_SECRET_KEY", "local-demo-secret-key-not-for-production-use-0123456789"
@@ -11,7 +12,7 @@ os.environ.setdefault("EMAIL_URL", "filemail://")
 from .base import *  # noqa: E402
 
 # kombu's filesystem transport: a real broker made of files, so the demo needs no Redis.
-_broker_dir = BASE_DIR / "var" / "broker"
+_broker_dir = Path(env("PLUMBLINE_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)

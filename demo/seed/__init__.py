@@ -13,4 +13,5 @@ SEEDERS = [
     ("marketplace", marketplace_seed.seed),
     ("labeling", labeling_seed.seed),
     ("payments", payments_seed.seed),
+    ("quality snapshots", labeling_seed.seed_snapshots),
 ]

@@ -11,6 +11,7 @@ Memory: one row at a time plus the set of external ids seen in the file.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -296,8 +297,12 @@ def validate_file(
 
 
 def copy_spool(spool: BinaryIO) -> None:
-    """Pass 2: stream the spool into labeling_item with COPY. Call inside a transaction."""
+    """Pass 2: stream the spool into labeling_item with COPY. Call inside a transaction.
+    Databases without COPY (the SQLite demo) read the same spool back and bulk_create it."""
     spool.seek(0)
+    if connection.vendor != "postgresql":
+        _insert_spool(spool)
+        return
     # The raw psycopg COPY is not wrapped by Django: translate its errors (a unique violation
     # becomes django.db.IntegrityError) so callers can catch them.
     with (
@@ -307,6 +312,55 @@ def copy_spool(spool: BinaryIO) -> None:
     ):
         while chunk := spool.read(1 << 20):
             copy.write(chunk)
+
+
+_COPY_UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+_COPY_ESCAPE = re.compile(r"\\(.)")
+
+
+def _copy_field(text: str) -> str | None:
+    """One field of a COPY text line: \\N is NULL, backslash escapes as COPY reads them."""
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    return _COPY_ESCAPE.sub(lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def _insert_spool(spool: BinaryIO) -> None:
+    """The spool's COPY text lines as Item rows through the ORM, SPOOL_ROWS at a time."""
+    from datetime import datetime
+
+    def item(line: bytes) -> Item:
+        values = dict(
+            zip(
+                COPY_COLUMNS,
+                map(_copy_field, line.decode("utf-8").rstrip("\n").split("\t")),
+                strict=True,
+            )
+        )
+        return Item(
+            project_id=int(values["project_id"]),
+            external_id=values["external_id"],
+            payload=json.loads(values["payload"]),
+            is_gold=values["is_gold"] == "t",
+            gold_answer=json.loads(gold) if (gold := values["gold_answer"]) is not None else None,
+            gold_retired=values["gold_retired"] == "t",
+            priority=int(values["priority"]),
+            open_slots=int(values["open_slots"]),
+            submitted_count=int(values["submitted_count"]),
+            import_job_id=int(job) if (job := values["import_job_id"]) is not None else None,
+            created_at=datetime.fromisoformat(values["created_at"]),
+        )
+
+    batch: list[Item] = []
+    for line in spool:
+        batch.append(item(line))
+        if len(batch) >= SPOOL_ROWS:
+            Item.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Item.objects.bulk_create(batch)
 
 
 def new_spool() -> BinaryIO:

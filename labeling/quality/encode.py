@@ -277,6 +277,10 @@ def _text(value) -> str | None:
     return json.dumps(value, separators=(", ", ": "))
 
 
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _has(value, key: str) -> bool:
     """``COALESCE(value ? 'key', false)``: an object key, an array string element, or the
     string itself."""
@@ -421,7 +425,11 @@ def _annotation_chunks(
         cursor = connection.connection.cursor(name=f"quality_load_{project.pk}")
         try:
             cursor.execute(sql, [project.pk, Annotation.Review.REJECTED])
+            n_json = len(columns) - 6 - len(single)  # trailing jsonb columns (steps, response)
             while rows := cursor.fetchmany(chunk_size):
+                if n_json:
+                    # Django's psycopg setup loads jsonb as text: decode steps / response here.
+                    rows = [(*r[:-n_json], *(_json(v) for v in r[-n_json:])) for r in rows]
                 yield rows
         finally:
             cursor.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -104,14 +105,17 @@ def quality_overview_for_staff(*, user: User) -> list[ProjectQualityRow]:
     Three queries whatever the number of projects."""
     if not can_see_all_quality(user):
         raise Http404
-    latest_ids = (
-        QualitySnapshot.objects.order_by("project_id", "-computed_at", "-id")
-        .distinct("project_id")
-        .values_list("id", flat=True)
-    )
+    latest = QualitySnapshot.objects.order_by("project_id", "-computed_at", "-id")
+    if connection.vendor == "postgresql":
+        latest_ids = Subquery(latest.distinct("project_id").values_list("id", flat=True))
+    else:  # no DISTINCT ON (the SQLite demo): the first id of each project, in Python
+        firsts: dict[int, int] = {}
+        for project_id, snapshot_id in latest.values_list("project_id", "id").iterator():
+            firsts.setdefault(project_id, snapshot_id)
+        latest_ids = list(firsts.values())
     snapshots = {
         s.project_id: s
-        for s in QualitySnapshot.objects.filter(id__in=Subquery(latest_ids)).select_related(
+        for s in QualitySnapshot.objects.filter(id__in=latest_ids).select_related(
             "project__organization"
         )
     }

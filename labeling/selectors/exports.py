@@ -3,10 +3,12 @@ with a server-side cursor), and the jobs of a project."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -156,13 +158,29 @@ ANNOTATION_LINE = {
 
 
 def iter_annotation_json(*, project: Project, filters: ExportFilters) -> Iterator[str]:
-    """One JSON object (text, built by PostgreSQL) per annotation, streamed."""
+    """One JSON object (text, built by PostgreSQL) per annotation, streamed. Other databases
+    (the SQLite demo): the same object built in Python."""
     qs = annotations_for_export(project=project, filters=filters).order_by("id")
+    if connection.vendor != "postgresql":
+        return _annotation_json_in_python(qs)
     return (
         qs.annotate(line=JSONLine(ANNOTATION_LINE))
         .values_list("line", flat=True)
         .iterator(chunk_size=CHUNK)
     )
+
+
+def _annotation_json_in_python(qs: QuerySet[Annotation]) -> Iterator[str]:
+    keys = list(ANNOTATION_LINE)
+    columns = [expression.name for expression in ANNOTATION_LINE.values()]
+    for row in qs.values_list(*columns).iterator(chunk_size=CHUNK):
+        yield json.dumps(dict(zip(keys, row, strict=True)), default=_json_value)
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 CSV_FIELDS = (

@@ -178,8 +178,17 @@ def _post_topups(project: Project, audit: FairPayAudit, per_task: int) -> tuple[
             kind=Kind.EXPERT_PAYABLE, currency=currency, user_id__in=list(due)
         ).values_list("user_id", "id")
     )
-    now = timezone.now()
     experts = sorted(due)
+    if connection.vendor == "postgresql":
+        _insert_topups_sql(project, audit, per_task, escrow.pk, payable, experts, due)
+    else:
+        _insert_topups_orm(project, audit, per_task, escrow.pk, payable, experts, due)
+    return sum(a for _, a in due.values()), len(due)
+
+
+def _insert_topups_orm(project, audit, per_task, escrow_id, payable, experts, due) -> None:
+    currency = project.currency.upper()
+    now = timezone.now()
     entries = JournalEntry.objects.bulk_create(
         [
             JournalEntry(
@@ -208,7 +217,7 @@ def _post_topups(project: Project, audit: FairPayAudit, per_task: int) -> tuple[
     credits = []
     for expert_id, entry in zip(experts, entries, strict=True):
         tasks, amount = due[expert_id]
-        postings.append(Posting(entry=entry, account_id=escrow.pk, amount=amount))
+        postings.append(Posting(entry=entry, account_id=escrow_id, amount=amount))
         postings.append(Posting(entry=entry, account_id=payable[expert_id], amount=-amount))
         credits.append(
             FairPayCredit(
@@ -222,7 +231,64 @@ def _post_topups(project: Project, audit: FairPayAudit, per_task: int) -> tuple[
         )
     Posting.objects.bulk_create(postings, batch_size=10000)
     FairPayCredit.objects.bulk_create(credits, batch_size=5000)
-    return sum(a for _, a in due.values()), len(due)
+
+
+_TOPUP_SQL = """
+WITH due AS (
+    SELECT * FROM unnest(%(experts)s::bigint[], %(tasks)s::bigint[], %(amounts)s::bigint[],
+                         %(payables)s::bigint[]) AS d(expert_id, tasks, amount, payable_id)
+), ins AS (
+    INSERT INTO payments_journalentry
+        (idempotency_key, kind, currency, description, effective_at, created_at, metadata,
+         created_by_id, reverses_id, bulk)
+    SELECT 'fairpay:' || %(project)s || ':' || due.expert_id || ':' || %(seq)s, 'fair_pay_topup',
+           %(currency)s,
+           left('Fair-pay top-up, project #' || %(project)s || ': ' || due.tasks
+                || ' task(s) × ' || %(per_task_text)s || ' (settlement ' || %(seq)s || ')', 300),
+           now(), now(),
+           jsonb_build_object('project_id', %(project)s, 'expert_id', due.expert_id,
+                              'audit_id', %(audit)s, 'tasks', due.tasks,
+                              'per_task', %(per_task)s),
+           NULL, NULL, true
+      FROM due
+    RETURNING id, (metadata->>'expert_id')::bigint AS expert_id
+), posted AS (
+    INSERT INTO payments_posting (entry_id, account_id, amount, bulk)
+    SELECT ins.id, x.account_id, x.amount, true
+      FROM ins JOIN due ON due.expert_id = ins.expert_id
+     CROSS JOIN LATERAL (VALUES (%(escrow)s::bigint, due.amount), (due.payable_id, -due.amount))
+           AS x(account_id, amount)
+    RETURNING 1
+)
+INSERT INTO payments_fairpaycredit (audit_id, project_id, expert_id, tasks, amount_minor, entry_id)
+SELECT %(audit)s, %(project)s, due.expert_id, due.tasks, due.amount, ins.id
+  FROM ins JOIN due ON due.expert_id = ins.expert_id
+"""
+
+
+def _insert_topups_sql(project, audit, per_task, escrow_id, payable, experts, due) -> None:
+    """Entries, postings and credits in one statement (checked by the statement-level balance
+    triggers, like the earnings)."""
+    currency = project.currency.upper()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(
+            _TOPUP_SQL,
+            {
+                "experts": experts,
+                "tasks": [due[e][0] for e in experts],
+                "amounts": [due[e][1] for e in experts],
+                "payables": [payable[e] for e in experts],
+                "project": project.pk,
+                "seq": audit.seq,
+                "audit": audit.pk,
+                "currency": currency,
+                "per_task": per_task,
+                "per_task_text": format_minor(per_task, currency),
+                "escrow": escrow_id,
+            },
+        )
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
 
 
 def _alert_reserve(project: Project, audit: FairPayAudit) -> None:

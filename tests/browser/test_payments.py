@@ -32,8 +32,8 @@ def _company(slug: str):
 def test_a_company_funds_a_project_with_the_test_card_and_sees_the_escrow(
     page,
     console_errors,
-    localstripe,
-    db,  # noqa: F811
+    localstripe,  # noqa: F811 - the fixture imported above
+    db,
 ):
     org, owner = _company("fundco")
     project = make_project(org, actor=owner, item_count=10, overlap=1, title="Fund me")

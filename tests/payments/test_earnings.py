@@ -201,3 +201,30 @@ def test_company_members_grant_bonuses_through_the_api(live, expert, owner, othe
     assert response.status_code == 201, response.content
     assert payable(expert) == 700
     assert Posting.objects.filter(entry__kind=EntryKind.BONUS).count() == 2
+
+
+def test_bulk_rows_are_checked_at_the_end_of_their_statement(live, expert):
+    """The set-based path skips the per-row deferred check, not the check: an unbalanced bulk
+    entry is refused by the statement-level trigger."""
+    from django.db import IntegrityError, connection, transaction
+
+    from payments.models import LedgerAccount
+
+    escrow = LedgerAccount.objects.get(kind="project_escrow", project=live)
+    with (
+        pytest.raises(IntegrityError, match="invalid"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute(
+            """
+                WITH e AS (
+                    INSERT INTO payments_journalentry (idempotency_key, kind, currency,
+                        description, effective_at, created_at, metadata, bulk)
+                    VALUES ('forged', 'earning', 'USD', '', now(), now(), '{}', true)
+                    RETURNING id)
+                INSERT INTO payments_posting (entry_id, account_id, amount, bulk)
+                SELECT id, %s, 100, true FROM e
+                """,
+            [escrow.pk],
+        )

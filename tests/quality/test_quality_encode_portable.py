@@ -73,6 +73,11 @@ def test_postgres_and_portable_loaders_decode_identically(task_type, organizatio
     fast, portable = _load_both(project, monkeypatch)
     assert [s.key for s in fast.specs] == [s.key for s in portable.specs]
     _assert_same(fast, portable)
+    # The JSON columns are decoded on PostgreSQL too (Django loads jsonb as text).
+    if task_type == "trajectory":
+        assert fast.multi["step_rating"][0].size > 0
+    if task_type == "free_text":
+        assert sum(bool(t) for t in fast.texts) > len(ODD_RESPONSES)
 
 
 def test_python_readers_follow_the_jsonb_operators():
