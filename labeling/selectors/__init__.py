@@ -6,3 +6,5 @@ from labeling.selectors.review import (  # noqa: E402
     annotation_accepted_ids_for_project,
     annotations_accepted_since,
 )
+
+__all__ = ["annotation_accepted_ids_for_project", "annotations_accepted_since"]

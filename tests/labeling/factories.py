@@ -13,15 +13,28 @@ def live_project(organization, **overrides):
 def add_items(project, n: int, *, gold: int = 0, start: int = 0, priority: int = 0) -> list[Item]:
     """n regular items then `gold` gold items (answer: A is better)."""
     items = [
-        Item(project=project, external_id=f"item-{start + i}", priority=priority,
-             payload={"prompt": f"Question {start + i}?", "response_a": "Yes.", "response_b": "No."},
-             open_slots=project.overlap)
+        Item(
+            project=project,
+            external_id=f"item-{start + i}",
+            priority=priority,
+            payload={"prompt": f"Question {start + i}?", "response_a": "Yes.", "response_b": "No."},
+            open_slots=project.overlap,
+        )
         for i in range(n)
     ]
     items += [
-        Item(project=project, external_id=f"gold-{start + i}", is_gold=True, open_slots=0,
-             payload={"prompt": f"Check {start + i}?", "response_a": "Right.", "response_b": "Wrong."},
-             gold_answer={"choice": "a", "strength": 2})
+        Item(
+            project=project,
+            external_id=f"gold-{start + i}",
+            is_gold=True,
+            open_slots=0,
+            payload={
+                "prompt": f"Check {start + i}?",
+                "response_a": "Right.",
+                "response_b": "Wrong.",
+            },
+            gold_answer={"choice": "a", "strength": 2},
+        )
         for i in range(gold)
     ]
     return Item.objects.bulk_create(items)

@@ -71,7 +71,9 @@ def test_an_expired_lease_returns_its_item_to_the_pool(organization):
     assert Item.objects.get().open_slots == 1
     assert services.task_claim(project=project, expert=bob).item_id == lease.item_id
     with pytest.raises(LeaseExpired):
-        services.annotation_submit(assignment_id=lease.pk, expert=alice, response=GOOD, active_seconds=5)
+        services.annotation_submit(
+            assignment_id=lease.pk, expert=alice, response=GOOD, active_seconds=5
+        )
 
 
 @pytest.mark.django_db
@@ -112,7 +114,9 @@ def test_max_tasks_per_expert_is_enforced(organization, expert):
     add_items(project, 5)
     for _ in range(2):
         lease = services.task_claim(project=project, expert=expert)
-        services.annotation_submit(assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5)
+        services.annotation_submit(
+            assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5
+        )
     with pytest.raises(TaskLimitReached):
         services.task_claim(project=project, expert=expert)
 
@@ -122,9 +126,14 @@ def test_a_retried_submit_is_stored_once(organization, expert):
     project = live_project(organization)
     add_items(project, 2)
     lease = services.task_claim(project=project, expert=expert)
-    first = services.annotation_submit(assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=12)
+    first = services.annotation_submit(
+        assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=12
+    )
     again = services.annotation_submit(
-        assignment_id=lease.pk, expert=expert, response={"choice": "b", "strength": 1}, active_seconds=99
+        assignment_id=lease.pk,
+        expert=expert,
+        response={"choice": "b", "strength": 1},
+        active_seconds=99,
     )
     assert again.pk == first.pk
     assert Annotation.objects.count() == 1
@@ -152,7 +161,9 @@ def test_gold_items_are_served_at_the_gold_ratio_and_never_twice(organization):
         lease = services.task_claim(project=project, expert=expert)
         if lease.is_gold:
             gold_seen.append(lease.item_id)
-        services.annotation_submit(assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5)
+        services.annotation_submit(
+            assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5
+        )
     assert len(gold_seen) == len(set(gold_seen)) <= 30
     assert 25 <= len(gold_seen) <= 30  # ~50 draws wanted gold; at most 30 gold items exist
 
@@ -168,7 +179,9 @@ def test_failing_gold_suspends_the_expert_and_holds_their_work(organization, exp
             lease = services.task_claim(project=project, expert=expert)
         except ExpertSuspended:
             break
-        services.annotation_submit(assignment_id=lease.pk, expert=expert, response=bad, active_seconds=5)
+        services.annotation_submit(
+            assignment_id=lease.pk, expert=expert, response=bad, active_seconds=5
+        )
         stats = ExpertProjectStats.objects.get(project=project, expert=expert)
     stats.refresh_from_db()
     assert stats.is_suspended
@@ -187,7 +200,9 @@ def test_an_expert_with_good_gold_is_not_suspended(organization, expert):
     add_items(project, 20, gold=20)
     for _ in range(30):
         lease = services.task_claim(project=project, expert=expert)
-        services.annotation_submit(assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5)
+        services.annotation_submit(
+            assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5
+        )
     stats = ExpertProjectStats.objects.get(project=project, expert=expert)
     assert stats.gold_seen > 5 and stats.gold_correct == stats.gold_seen
     assert not stats.is_suspended

@@ -26,18 +26,21 @@ def test_retiring_a_gold_item_everyone_misses_rescores_and_it_tops_the_missed_li
 
     with transaction.atomic():
         gold_rescore(project=project)
-    before = {s.expert_id: (s.gold_seen, s.gold_correct)
-              for s in ExpertProjectStats.objects.filter(project=project)}
+    before = {
+        s.expert_id: (s.gold_seen, s.gold_correct)
+        for s in ExpertProjectStats.objects.filter(project=project)
+    }
     snapshot = compute(project)
     assert snapshot.data["gold"]["most_missed"][0]["item_id"] == bad.pk
 
     url = reverse("api-project-quality-gold-retire", args=[project.pk, bad.pk])
-    response = api_as(manager).post(url, {"retire": True, "reason": "wrong answer"},
-                                    format="json")
+    response = api_as(manager).post(url, {"retire": True, "reason": "wrong answer"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["gold_retired"] is True
-    after = {s.expert_id: (s.gold_seen, s.gold_correct, s.trust_lower)
-             for s in ExpertProjectStats.objects.filter(project=project)}
+    after = {
+        s.expert_id: (s.gold_seen, s.gold_correct, s.trust_lower)
+        for s in ExpertProjectStats.objects.filter(project=project)
+    }
     for expert in experts:
         seen, correct = before[expert.pk]
         assert after[expert.pk][:2] == (seen - 1, correct)
@@ -49,6 +52,8 @@ def test_retiring_a_gold_item_everyone_misses_rescores_and_it_tops_the_missed_li
     # Retiring twice is refused; restoring puts it back into the records.
     assert api_as(manager).post(url, {"retire": True}, format="json").status_code == 409
     assert api_as(manager).post(url, {"retire": False}, format="json").status_code == 200
-    restored = {s.expert_id: (s.gold_seen, s.gold_correct)
-                for s in ExpertProjectStats.objects.filter(project=project)}
+    restored = {
+        s.expert_id: (s.gold_seen, s.gold_correct)
+        for s in ExpertProjectStats.objects.filter(project=project)
+    }
     assert restored == before

@@ -10,9 +10,14 @@ from tests.quality.test_quality_snapshot import compute, pairwise_project
 
 pytestmark = pytest.mark.django_db
 
-READS = ["api-project-quality", "api-project-quality-experts", "api-project-quality-gold",
-         "api-project-quality-flags", "api-project-quality-judges",
-         "api-project-quality-judge-report"]
+READS = [
+    "api-project-quality",
+    "api-project-quality-experts",
+    "api-project-quality-gold",
+    "api-project-quality-flags",
+    "api-project-quality-judges",
+    "api-project-quality-judge-report",
+]
 
 
 @pytest.fixture
@@ -41,19 +46,27 @@ def test_a_viewer_reads_but_cannot_upload_retire_or_review(project, viewer, clie
     page = client.get(reverse("quality_dashboard", args=[project.pk]))
     assert page.status_code == 200 and b"Recompute now" not in page.content
     upload = SimpleUploadedFile("v.jsonl", b'{"external_id": "item-0000"}')
-    response = api.post(reverse("api-project-quality-judges", args=[project.pk]),
-                        {"file": upload}, format="multipart")
+    response = api.post(
+        reverse("api-project-quality-judges", args=[project.pk]),
+        {"file": upload},
+        format="multipart",
+    )
     assert response.status_code == 403
     gold = project.items.filter(is_gold=True).first()
-    response = api.post(reverse("api-project-quality-gold-retire", args=[project.pk, gold.pk]),
-                        {"retire": True}, format="json")
+    response = api.post(
+        reverse("api-project-quality-gold-retire", args=[project.pk, gold.pk]),
+        {"retire": True},
+        format="json",
+    )
     assert response.status_code == 403
     flag = QualityFlag.objects.filter(project=project).first()
-    response = api.post(reverse("api-project-quality-flag-review", args=[project.pk, flag.pk]),
-                        {"status": "dismissed"}, format="json")
+    response = api.post(
+        reverse("api-project-quality-flag-review", args=[project.pk, flag.pk]),
+        {"status": "dismissed"},
+        format="json",
+    )
     assert response.status_code == 403
-    assert api.post(reverse("api-project-quality-recompute", args=[project.pk])).status_code \
-        == 403
+    assert api.post(reverse("api-project-quality-recompute", args=[project.pk])).status_code == 403
 
 
 def test_staff_and_auditors_see_the_overview_members_do_not(project, staff, owner):
@@ -68,6 +81,5 @@ def test_staff_and_auditors_see_the_overview_members_do_not(project, staff, owne
         assert response.status_code == 200
         assert response.json()[0]["project_id"] == project.pk
         assert response.json()[0]["open_flags"] == 2
-    assert api_as(auditor).get(reverse("api-project-quality", args=[project.pk])).status_code \
-        == 200
+    assert api_as(auditor).get(reverse("api-project-quality", args=[project.pk])).status_code == 200
     assert api_as(owner).get(reverse("api-staff-quality")).status_code == 404

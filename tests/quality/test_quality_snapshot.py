@@ -18,18 +18,31 @@ from tests.factories import ExpertFactory
 from tests.labeling.factories import live_project
 
 PAIRWISE_CONFIG = {
-    "allow_tie": True, "strength": True, "rationale": "optional", "rationale_max_length": 2000,
-    "criteria": [{"key": "safety", "label": "Clinical safety"},
-                 {"key": "clarity", "label": "Clarity"}],
+    "allow_tie": True,
+    "strength": True,
+    "rationale": "optional",
+    "rationale_max_length": 2000,
+    "criteria": [
+        {"key": "safety", "label": "Clinical safety"},
+        {"key": "clarity", "label": "Clarity"},
+    ],
 }
 
 
 def pairwise_project(organization, *, n_items=120, n_gold=10, n_experts=10, seed=3):
-    project = live_project(organization, task_type="pairwise", task_config=PAIRWISE_CONFIG,
-                           overlap=3)
+    project = live_project(
+        organization, task_type="pairwise", task_config=PAIRWISE_CONFIG, overlap=3
+    )
     experts = [ExpertFactory() for _ in range(n_experts)]
-    items = populate_project(project, experts, n_items=n_items, n_gold=n_gold, seed=seed,
-                             speeder=experts[-1], biased=experts[-2])
+    items = populate_project(
+        project,
+        experts,
+        n_items=n_items,
+        n_gold=n_gold,
+        seed=seed,
+        speeder=experts[-1],
+        biased=experts[-2],
+    )
     return project, experts, items
 
 
@@ -84,11 +97,13 @@ def test_a_flag_opens_a_review_and_suspends_nobody(organization, manager):
     project, experts, _ = pairwise_project(organization)
     compute(project)
     flag = QualityFlag.objects.get(project=project, kind="speeder")
-    assert not ExpertProjectStats.objects.filter(project=project,
-                                                 suspended_at__isnull=False).exists()
+    assert not ExpertProjectStats.objects.filter(
+        project=project, suspended_at__isnull=False
+    ).exists()
     url = reverse("api-project-quality-flag-review", args=[project.pk, flag.pk])
-    response = api_as(manager).post(url, {"status": "dismissed", "note": "new to the tool"},
-                                    format="json")
+    response = api_as(manager).post(
+        url, {"status": "dismissed", "note": "new to the tool"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "dismissed"
     compute(project)  # the same pattern is not raised again right after a review
@@ -135,8 +150,12 @@ def test_dashboard_and_api_read_the_snapshot_in_constant_queries_without_computi
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 12, counts
     api = api_as(owner)
-    for name in ("api-project-quality", "api-project-quality-experts",
-                 "api-project-quality-gold", "api-project-quality-judge-report"):
+    for name in (
+        "api-project-quality",
+        "api-project-quality-experts",
+        "api-project-quality-gold",
+        "api-project-quality-judge-report",
+    ):
         response = api.get(reverse(name, args=[large.pk]))
         assert response.status_code == 200, (name, response.content)
     body = api.get(reverse("api-project-quality", args=[large.pk])).json()
