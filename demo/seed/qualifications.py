@@ -18,6 +18,7 @@ from qualifications.models import (
     QualificationTest,
     Question,
 )
+from qualifications.taxonomy import seed_domains
 
 
 def simple_pdf(lines: list[str]) -> bytes:
@@ -92,6 +93,8 @@ def _test(domain: Domain, title: str, questions: list[dict], **fields) -> Qualif
 
 
 def seed() -> list[tuple[str, str, str]]:
+    # The data migration seeds the taxonomy; a flushed database (tests) may have lost it.
+    seed_domains(Domain)
     d = {
         slug: Domain.objects.get(slug=slug)
         for slug in ("medicine", "cardiology", "law", "contract-law", "python", "chemistry")

@@ -1,47 +1,12 @@
-"""Seed the domain taxonomy. Idempotent by slug; staff edit it afterwards in the admin."""
+"""Seed the domain taxonomy (qualifications/taxonomy.py). Idempotent by slug."""
 
 from django.db import migrations
 
-TAXONOMY = [
-    ("medicine", "Medicine", [
-        ("cardiology", "Cardiology"),
-        ("oncology", "Oncology"),
-        ("radiology", "Radiology"),
-        ("general-practice", "General practice"),
-    ]),
-    ("law", "Law", [
-        ("contract-law", "Contract law"),
-        ("criminal-law", "Criminal law"),
-        ("intellectual-property", "Intellectual property"),
-    ]),
-    ("software-engineering", "Software engineering", [
-        ("python", "Python"),
-        ("javascript", "JavaScript"),
-        ("security-engineering", "Security engineering"),
-    ]),
-    ("mathematics", "Mathematics", []),
-    ("finance", "Finance", []),
-    ("chemistry", "Chemistry", []),
-    ("biology", "Biology", []),
-    ("physics", "Physics", []),
-    ("translation", "Translation", [
-        ("translation-en-de", "English → German"),
-        ("translation-en-fr", "English → French"),
-        ("translation-en-es", "English → Spanish"),
-        ("translation-en-zh", "English → Chinese"),
-    ]),
-    ("ai-safety", "AI safety and red-teaming", []),
-]
+from qualifications.taxonomy import seed_domains
 
 
 def seed(apps, schema_editor):
-    Domain = apps.get_model("qualifications", "Domain")
-    for slug, name, children in TAXONOMY:
-        parent, _ = Domain.objects.get_or_create(slug=slug, defaults={"name": name})
-        for child_slug, child_name in children:
-            Domain.objects.get_or_create(
-                slug=child_slug, defaults={"name": child_name, "parent": parent}
-            )
+    seed_domains(apps.get_model("qualifications", "Domain"))
 
 
 class Migration(migrations.Migration):
