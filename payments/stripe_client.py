@@ -11,6 +11,8 @@ tasks can `autoretry_for` them with backoff.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -174,6 +176,18 @@ def _translate(exc: stripe.StripeError) -> PaymentGatewayError:
     return PaymentGatewayError(message)
 
 
+@contextmanager
+def _stripe_errors() -> Iterator[None]:
+    """Around every Stripe call: transient errors propagate unchanged (Celery retries them with
+    backoff); any other Stripe error becomes our domain error."""
+    try:
+        yield
+    except TRANSIENT_ERRORS:
+        raise
+    except stripe.StripeError as exc:
+        raise _translate(exc) from exc
+
+
 # --- PaymentIntents --------------------------------------------------------------------------
 
 
@@ -193,22 +207,14 @@ def payment_intent_create(
         "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         "metadata": metadata,
     }
-    try:
+    with _stripe_errors():
         pi = client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key})
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _payment_intent(pi)
 
 
 def payment_intent_retrieve(*, payment_intent_id: str) -> PaymentIntentInfo:
-    try:
+    with _stripe_errors():
         pi = client().v1.payment_intents.retrieve(payment_intent_id)
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _payment_intent(pi)
 
 
@@ -239,12 +245,8 @@ def refund_create(
         "amount": amount,
         "metadata": metadata,
     }
-    try:
+    with _stripe_errors():
         refund = client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return RefundInfo(
         id=refund.id,
         status=refund.status or "",
@@ -279,22 +281,14 @@ def connect_account_create(
         "capabilities": {"transfers": {"requested": True}},
         "metadata": metadata,
     }
-    try:
+    with _stripe_errors():
         acct = client().v1.accounts.create(params, {"idempotency_key": idempotency_key})
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _account(acct)
 
 
 def connect_account_retrieve(*, account_id: str) -> ConnectAccountInfo:
-    try:
+    with _stripe_errors():
         acct = client().v1.accounts.retrieve(account_id)
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _account(acct)
 
 
@@ -306,12 +300,8 @@ def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -
         "return_url": return_url,
         "type": "account_onboarding",
     }
-    try:
+    with _stripe_errors():
         link = client().v1.account_links.create(params)
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return AccountLinkInfo(url=link.url, expires_at=_ts(link.expires_at))
 
 
@@ -348,22 +338,14 @@ def transfer_create(
     }
     if transfer_group:
         params["transfer_group"] = transfer_group
-    try:
+    with _stripe_errors():
         tr = client().v1.transfers.create(params, {"idempotency_key": idempotency_key})
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _transfer(tr)
 
 
 def transfer_retrieve(*, transfer_id: str) -> TransferInfo:
-    try:
+    with _stripe_errors():
         tr = client().v1.transfers.retrieve(transfer_id)
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return _transfer(tr)
 
 
@@ -376,12 +358,8 @@ def transfers_list(
         params["starting_after"] = starting_after
     if destination:
         params["destination"] = destination
-    try:
+    with _stripe_errors():
         page = client().v1.transfers.list(params)  # type: ignore[arg-type]
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     return [_transfer(tr) for tr in page.data], bool(page.has_more)
 
 
@@ -392,12 +370,8 @@ def balance_transactions_list(
     params: BalanceTransactionListParams = {"limit": limit}
     if starting_after:
         params["starting_after"] = starting_after
-    try:
+    with _stripe_errors():
         page = client().v1.balance_transactions.list(params)
-    except TRANSIENT_ERRORS:
-        raise
-    except stripe.StripeError as exc:
-        raise _translate(exc) from exc
     rows = [
         BalanceTransactionInfo(
             id=txn.id,
