@@ -51,8 +51,11 @@ def test_a_company_funds_a_project_through_stripe_webhooks_and_a_real_worker(
 
         assert _wait_for(funded), worker.log_path.read_text()[-3000:]
 
-    event = StripeEvent.objects.get(type="payment_intent.succeeded")
-    assert event.object_id == funding.payment_intent_id and event.processed_at is not None
+    # The session-wide localstripe also delivers events of earlier tests' PaymentIntents.
+    event = StripeEvent.objects.get(
+        type="payment_intent.succeeded", object_id=funding.payment_intent_id
+    )
+    assert event.processed_at is not None
     project.refresh_from_db()
     assert project.status == ProjectStatus.FUNDED
     assert selectors.project_escrow_balance(project=project) == funding.amount
