@@ -151,6 +151,7 @@ def build(rng: random.Random, *, experts: int, projects: int):
         ProjectLanguage,
     )
     from marketplace.money import effective_hourly_minor
+    from marketplace.services import requirement_mirrors_refresh
     from marketplace.task_types import task_type
     from qualifications.models import Domain, ExpertLanguage, Qualification
 
@@ -254,7 +255,7 @@ def build(rng: random.Random, *, experts: int, projects: int):
             )
         )
     created = Project.objects.bulk_create(rows, batch_size=BATCH)
-    reqs, plangs, countries, allow = [], [], [], []
+    reqs, plangs, countries = [], [], []
     for p in created:
         for slug in set(rng.choices(slugs, weights, k=rng.choice([0, 1, 1, 1, 2]))):
             reqs.append(
@@ -270,13 +271,12 @@ def build(rng: random.Random, *, experts: int, projects: int):
                 ProjectCountry(project_id=p.pk, country=rng.choice(COUNTRIES), mode="deny")
             )
         elif roll < 0.15:
-            allow.append(p.pk)
             for c in rng.sample(COUNTRIES, 4):
                 countries.append(ProjectCountry(project_id=p.pk, country=c, mode="allow"))
     ProjectDomainRequirement.objects.bulk_create(reqs, batch_size=BATCH)
     ProjectLanguage.objects.bulk_create(plangs, batch_size=BATCH)
     ProjectCountry.objects.bulk_create(countries, batch_size=BATCH)
-    Project.objects.filter(pk__in=allow).update(has_country_allow=True)
+    requirement_mirrors_refresh(project_ids=[p.pk for p in created])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else cursor.execute(
             "ANALYZE"

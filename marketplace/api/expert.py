@@ -1,12 +1,13 @@
 """Expert-side API: the job board, one job, opt-in, applications and invitations."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import WindowCountPagination
 from marketplace import selectors, services
 from marketplace.api.serializers import CompanyRecordSerializer, company_record
 from marketplace.markdown import render_markdown
@@ -43,8 +44,10 @@ class JobSerializer(serializers.Serializer):
         help_text="Why you are not eligible yet (empty when eligible)",
     )
 
-    def get_company_record(self, row) -> CompanyRecordSerializer:
-        return CompanyRecordSerializer(company_record(row.project.organization)).data
+    @extend_schema_field(CompanyRecordSerializer)
+    def get_company_record(self, row) -> dict:
+        # company_record already returns the serializer's shape (plain JSON types).
+        return company_record(row.project.organization)
 
     def get_fit(self, row) -> int:
         return getattr(row.project, "fit", 0) or 0
@@ -81,6 +84,7 @@ class JobFilterSerializer(serializers.Serializer):
 
 class JobListApi(ListAPIView):
     serializer_class = JobSerializer
+    pagination_class = WindowCountPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

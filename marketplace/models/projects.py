@@ -66,8 +66,8 @@ class Project(models.Model):
 
     Invariants kept by marketplace.services (never by save()): pay per task over the estimated
     minutes is at least the applicable fair-pay floor; `response_schema` is generated from
-    `task_type` + `task_config`; `effective_hourly_minor` and `has_country_allow` mirror the terms
-    and requirement rows so the job board can filter and sort in SQL.
+    `task_type` + `task_config`; `effective_hourly_minor` and the `board_*` fields mirror the terms
+    and requirement rows so the job board can filter and sort on the project row alone.
     """
 
     organization = models.ForeignKey(
@@ -114,7 +114,12 @@ class Project(models.Model):
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.OPEN
     )
-    has_country_allow = models.BooleanField(default=False, editable=False)
+    # Mirrors of the requirement rows (marketplace.services.requirement_mirrors_refresh): the
+    # job board decides eligibility on this row alone, by JSON containment on PostgreSQL, instead
+    # of four anti-joins. Tokens are "d<domain id>:<min level>" and "l:<language>".
+    board_requirements = models.JSONField(default=list, editable=False)
+    board_countries_allow = models.JSONField(default=list, editable=False)
+    board_countries_deny = models.JSONField(default=list, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -137,7 +142,13 @@ class Project(models.Model):
             # the row are read only for the page that is shown).
             models.Index(
                 fields=["-effective_hourly_minor", "id"],
-                include=["deadline", "has_country_allow", "task_type"],
+                include=[
+                    "deadline",
+                    "task_type",
+                    "board_requirements",
+                    "board_countries_allow",
+                    "board_countries_deny",
+                ],
                 condition=models.Q(status="live"),
                 name="project_live_by_rate",
             ),

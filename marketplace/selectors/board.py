@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -105,8 +106,40 @@ def _meets_domains(facts: ExpertFacts) -> Q:
     return met
 
 
+def expert_tokens(facts: ExpertFacts) -> list[str]:
+    """The requirement tokens this expert meets (see Project.board_requirements): a domain
+    requirement "d<domain>:<level>" for every level up to the one held, and "l:<language>"."""
+    tokens = [
+        f"d{domain_id}:{level}"
+        for domain_id, have in facts.levels.items()
+        for level in range(1, have + 1)
+    ]
+    tokens += [f"l:{code}" for code in facts.languages]
+    return sorted(tokens)
+
+
 def eligible_filter(facts: ExpertFacts) -> Q:
-    """Q on Project: every requirement is met (the SQL twin of the eligibility selector)."""
+    """Q on Project: every requirement is met (the SQL twin of the eligibility selector).
+
+    On PostgreSQL it reads only the project row's mirrors (jsonb containment); elsewhere (the
+    SQLite demo) it asks the requirement tables."""
+    if connection.vendor == "postgresql":
+        return eligible_by_mirrors(facts)
+    return eligible_by_requirement_rows(facts)
+
+
+def eligible_by_mirrors(facts: ExpertFacts) -> Q:
+    q = Q(board_requirements__contained_by=expert_tokens(facts))
+    if not facts.country:
+        return q & Q(board_countries_allow=[], board_countries_deny=[])
+    return (
+        q
+        & ~Q(board_countries_deny__contains=[facts.country])
+        & (Q(board_countries_allow=[]) | Q(board_countries_allow__contains=[facts.country]))
+    )
+
+
+def eligible_by_requirement_rows(facts: ExpertFacts) -> Q:
     unmet_domain = ProjectDomainRequirement.objects.filter(project=OuterRef("pk")).exclude(
         _meets_domains(facts)
     )
@@ -114,17 +147,15 @@ def eligible_filter(facts: ExpertFacts) -> Q:
         language__in=list(facts.languages)
     )
     q = ~Exists(unmet_domain) & ~Exists(unmet_language)
-    if facts.country:
-        denied = ProjectCountry.objects.filter(
-            project=OuterRef("pk"), mode="deny", country=facts.country
-        )
-        allowed = ProjectCountry.objects.filter(
-            project=OuterRef("pk"), mode="allow", country=facts.country
-        )
-        q &= ~Exists(denied) & (Q(has_country_allow=False) | Exists(allowed))
-    else:
-        q &= ~Exists(ProjectCountry.objects.filter(project=OuterRef("pk")))
-    return q
+    if not facts.country:
+        return q & ~Exists(ProjectCountry.objects.filter(project=OuterRef("pk")))
+    denied = ProjectCountry.objects.filter(
+        project=OuterRef("pk"), mode="deny", country=facts.country
+    )
+    allowed = ProjectCountry.objects.filter(
+        project=OuterRef("pk"), mode="allow", country=facts.country
+    )
+    return q & ~Exists(denied) & (Q(board_countries_allow=[]) | Exists(allowed))
 
 
 def _open_now() -> Q:
@@ -135,12 +166,21 @@ def _open_now() -> Q:
 
 def _fit(facts: ExpertFacts):
     """1 when the project requires a domain the expert holds directly (not only through a
-    parent), else 0. An uncorrelated IN (hashed once), not a per-row subquery: the board ranks
-    thousands of rows."""
+    parent), else 0. On PostgreSQL a test on the row's mirror; elsewhere an uncorrelated IN
+    (hashed once), not a per-row subquery: the board ranks thousands of rows."""
     own = list(facts.own_levels)
     if not own:
         return Value(0, output_field=IntegerField())
-    specialty = ProjectDomainRequirement.objects.filter(domain_id__in=own).values("project_id")
+    if connection.vendor == "postgresql":
+        held = [f"d{domain_id}:{level}" for domain_id in own for level in (1, 2, 3)]
+        return Case(
+            When(board_requirements__has_any_keys=held, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    specialty = (
+        ProjectDomainRequirement.objects.filter(domain_id__in=own).order_by().values("project_id")
+    )
     return Case(
         When(pk__in=Subquery(specialty), then=Value(1)),
         default=Value(0),
@@ -180,14 +220,28 @@ def job_board_queryset(
     )
 
 
+# Wide columns a board row never shows (instructions and schemas are for the job page).
+BOARD_DEFERRED = (
+    "task_config",
+    "response_schema",
+    "instructions",
+    "examples",
+    "board_requirements",
+    "board_countries_allow",
+    "board_countries_deny",
+)
+
+
 def job_board_projects(entries) -> list[Project]:
     """The projects of one page of job_board_queryset, in its order, with `fit` set.
 
     Ranking runs on narrow rows (an index-only scan of live projects); only the page's projects
     are read in full, here."""
     entries = list(entries)
-    by_id = Project.objects.select_related("organization__marketplace_stats").in_bulk(
-        [e.pk for e in entries]
+    by_id = (
+        Project.objects.select_related("organization__marketplace_stats")
+        .defer(*BOARD_DEFERRED)
+        .in_bulk([e.pk for e in entries])
     )
     projects = []
     for entry in entries:

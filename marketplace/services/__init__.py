@@ -19,6 +19,7 @@ from marketplace.services.projects import (
     project_transition,
     project_update,
     project_validate_response,
+    requirement_mirrors_refresh,
 )
 from marketplace.services.spend import project_set_spend_blocked
 from marketplace.services.stats import domain_floor_set, organization_stats_update
@@ -43,4 +44,5 @@ __all__ = [
     "project_transition",
     "project_update",
     "project_validate_response",
+    "requirement_mirrors_refresh",
 ]

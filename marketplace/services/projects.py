@@ -83,6 +83,37 @@ def _write_requirements(project: Project, data: dict) -> None:
         [ProjectCountry(project=project, country=c, mode="allow") for c in data["countries_allow"]]
         + [ProjectCountry(project=project, country=c, mode="deny") for c in data["countries_deny"]]
     )
+    requirement_mirrors_refresh(project_ids=[project.pk])
+    project.refresh_from_db(fields=BOARD_MIRRORS)
+
+
+BOARD_MIRRORS = ["board_requirements", "board_countries_allow", "board_countries_deny"]
+
+
+def requirement_mirrors_refresh(*, project_ids) -> None:
+    """Copy the requirement rows of these projects into their `board_*` fields (what the job
+    board filters on). Call after writing requirement rows; bulk loaders call it once."""
+    project_ids = list(project_ids)
+    mirrors = {pk: {name: [] for name in BOARD_MIRRORS} for pk in project_ids}
+    for pk, domain_id, level in ProjectDomainRequirement.objects.filter(
+        project_id__in=project_ids
+    ).values_list("project_id", "domain_id", "min_level"):
+        mirrors[pk]["board_requirements"].append(f"d{domain_id}:{level}")
+    for pk, code in ProjectLanguage.objects.filter(project_id__in=project_ids).values_list(
+        "project_id", "language"
+    ):
+        mirrors[pk]["board_requirements"].append(f"l:{code.lower()}")
+    for pk, code, mode in ProjectCountry.objects.filter(project_id__in=project_ids).values_list(
+        "project_id", "country", "mode"
+    ):
+        mirrors[pk][f"board_countries_{mode}"].append(code.upper())
+    projects = []
+    for pk, fields in mirrors.items():
+        project = Project(pk=pk)
+        for name, values in fields.items():
+            setattr(project, name, sorted(values))
+        projects.append(project)
+    Project.objects.bulk_update(projects, BOARD_MIRRORS, batch_size=1000)
 
 
 def _apply(project: Project, data: dict) -> None:
@@ -93,7 +124,6 @@ def _apply(project: Project, data: dict) -> None:
     project.effective_hourly_minor = effective_hourly_minor(
         pay_per_task_minor=project.pay_per_task_minor, estimated_minutes=project.estimated_minutes
     )
-    project.has_country_allow = bool(data.get("countries_allow"))
 
 
 @transaction.atomic

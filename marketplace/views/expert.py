@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.pagination import WindowCountPaginator
 from marketplace import selectors, services
 from marketplace.api.serializers import company_record
 from marketplace.forms import ApplyForm, JobFilterForm
@@ -29,7 +30,7 @@ def job_board(request):
         task_type=filters.get("task_type") or None,
         min_hourly_minor=int(filters["min_hourly"] * 100) if filters.get("min_hourly") else None,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = WindowCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     projects = selectors.job_board_projects(page.object_list)
     rows = selectors.job_board_rows(expert=request.user, projects=projects)
     for row in rows:

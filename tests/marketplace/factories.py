@@ -106,4 +106,5 @@ def clone_live(project: Project, count: int) -> list[Project]:
     ProjectCountry.objects.bulk_create(
         ProjectCountry(project=c, country=x.country, mode=x.mode) for c in copies for x in countries
     )
+    services.requirement_mirrors_refresh(project_ids=[c.pk for c in copies])
     return copies

@@ -8,7 +8,14 @@ from django.utils import timezone
 from marketplace import selectors, services
 from tests.conftest import api_as
 from tests.factories import ExpertFactory
-from tests.marketplace.factories import clone_live, domain, make_project, qualify, speak
+from tests.marketplace.factories import (
+    _owner_of,
+    clone_live,
+    domain,
+    make_project,
+    qualify,
+    speak,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,9 +208,11 @@ def test_the_job_board_runs_in_a_constant_number_of_queries(
     assert len(response.json()["results"]) == 50
 
 
-def test_the_sql_filter_agrees_with_the_eligibility_selector(organization, other_organization):
-    """The board's SQL pre-filter and the qualifications selector implement the same rules."""
+def test_the_sql_filters_agree_with_the_eligibility_selector(organization, other_organization):
+    """The board's SQL pre-filters (PostgreSQL's row mirrors and the portable requirement-row
+    version the SQLite demo uses) and the qualifications selector implement the same rules."""
     from marketplace.models import Project
+    from marketplace.selectors.board import eligible_by_mirrors, eligible_by_requirement_rows
 
     experts = []
     for country, quals, langs in [
@@ -236,10 +245,43 @@ def test_the_sql_filter_agrees_with_the_eligibility_selector(organization, other
     projects = list(Project.objects.filter(status="live"))
     for expert in experts:
         facts = selectors.expert_facts(expert=expert)
-        by_sql = set(selectors.job_board_queryset(facts=facts).values_list("pk", flat=True))
         rows = selectors.job_rows(expert=expert, projects=projects)
         by_selector = {r.project.pk for r in rows if r.eligibility.eligible}
-        assert by_sql == by_selector, expert.expert_profile.country
+        for sql_filter in (eligible_by_mirrors, eligible_by_requirement_rows):
+            by_sql = set(Project.objects.filter(sql_filter(facts)).values_list("pk", flat=True))
+            assert by_sql == by_selector, (sql_filter.__name__, expert.expert_profile.country)
+        on_board = set(selectors.job_board_queryset(facts=facts).values_list("pk", flat=True))
+        assert on_board == by_selector
+
+
+def test_changing_a_drafts_requirements_updates_what_the_board_filters_on(
+    organization, cardiologist
+):
+    project = make_project(organization, domains=needs("cardiology", 3), countries_deny=["GB"])
+    assert sorted(project.board_requirements) == [f"d{domain('cardiology').pk}:3"]
+    assert project.board_countries_deny == ["GB"]
+    project = services.project_update(
+        project=project,
+        actor=_owner_of(organization),
+        data={"domains": needs("cardiology", 1), "languages": ["en"], "countries_deny": []},
+    )
+    project.refresh_from_db()
+    assert sorted(project.board_requirements) == [f"d{domain('cardiology').pk}:1", "l:en"]
+    assert project.board_countries_deny == []
+
+
+def test_board_pages_count_in_the_page_query(organization, cardiologist):
+    first = make_project(organization, status="live", domains=needs("cardiology", 1))
+    clone_live(first, 59)
+    api = api_as(cardiologist)
+    page_one = api.get("/api/v1/jobs/").json()
+    assert page_one["count"] == 60 and len(page_one["results"]) == 50 and page_one["next"]
+    page_two = api.get("/api/v1/jobs/", {"page": 2}).json()
+    assert page_two["count"] == 60 and len(page_two["results"]) == 10
+    assert page_two["next"] is None
+    assert not set(ids(page_one["results"])) & set(ids(page_two["results"]))
+    assert api.get("/api/v1/jobs/", {"page": 3}).status_code == 404
+    assert api.get("/api/v1/jobs/", {"page": "x"}).status_code == 404
 
 
 def test_board_page_shows_jobs_and_why_not(client, organization, lawyer):
