@@ -12,6 +12,7 @@ from tests.marketplace.factories import (
     _owner_of,
     clone_live,
     domain,
+    future,
     make_project,
     qualify,
     speak,
@@ -297,3 +298,32 @@ def test_board_page_shows_jobs_and_why_not(client, organization, lawyer):
     assert "Contract review" in page
     assert "Senior contract review" in page  # within reach …
     assert "needs Law › Contract law level 3" in page  # … with the reason
+
+
+def test_the_written_out_board_row_matches_the_declared_serializer(organization, cardiologist):
+    """JobSerializer writes its rows by hand for speed: same keys and values as DRF's generic
+    field-by-field representation of the declared fields."""
+    from rest_framework import serializers
+
+    from marketplace.api.expert import JobSerializer
+    from marketplace.models import Project
+
+    make_project(
+        organization,
+        status="live",
+        domains=needs("cardiology", 1),
+        deadline=future(10),
+        content_warning="violence",
+    )
+    make_project(organization, status="live", domains=needs("law", 1))  # not eligible
+    facts = selectors.expert_facts(expert=cardiologist)
+    projects = selectors.job_board_projects(selectors.job_board_queryset(facts=facts))
+    rows = selectors.job_board_rows(expert=cardiologist, projects=projects) + selectors.job_rows(
+        expert=cardiologist, projects=list(Project.objects.filter(status="live"))
+    )
+    assert any(row.eligibility.missing for row in rows)
+    serializer = JobSerializer()
+    for row in rows:
+        fast = serializer.to_representation(row)
+        generic = serializers.Serializer.to_representation(serializer, row)
+        assert fast == generic
