@@ -251,6 +251,8 @@ def content_opt_in(
 
 def check_expert_can_work(*, project: Project, expert: User) -> None:
     """For labeling, before a task is served: live, eligible, admitted, opted in."""
+    # Only experts work: without this, any signed-in company member could lease items.
+    check_expert(expert)
     if project.status != ProjectStatus.LIVE:
         raise ProjectNotLive()
     if project.spend_blocked:
