@@ -5,6 +5,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -17,9 +18,21 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+#: Seconds a client should wait before retrying after a database outage.
+RETRY_AFTER_SECONDS = 2
+
+
 def plumbline_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A dropped connection or a failover: the transaction was rolled back (or, lost at
+        # commit, its outcome is unknown); claims and submits are idempotent, so retrying is safe.
+        return Response(
+            error_body("service_unavailable", "The service is briefly unavailable; retry."),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
