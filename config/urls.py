@@ -26,3 +26,7 @@ urlpatterns = [
     path("", include("labeling.urls")),
     path("", include("payments.urls")),
 ]
+
+# A lost database connection answers 503 with Retry-After on pages too (the API's exception
+# handler does the same for API views).
+handler500 = "core.views.server_error"
