@@ -19,6 +19,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "qualifications.tasks.attempts_grade_overdue",
         "schedule": crontab(minute="*/5"),
     },
+    "labeling.leases_expire": {
+        "task": "labeling.tasks.leases_expire",
+        "schedule": crontab(minute="*"),
+    },
     # --- labeling review and webhooks ---
     "labeling.annotations_auto_accept": {
         "task": "labeling.tasks.annotations_auto_accept",

@@ -17,6 +17,14 @@ def export_job_run_task(job_id: int) -> str:
     return export_job_run(job_id=job_id).status
 
 
+@shared_task(name="labeling.tasks.leases_expire", acks_late=True)
+def leases_expire_task() -> int:
+    """Beat: end leases past their expiry and return their items to the pool."""
+    from labeling.services import leases_expire
+
+    return leases_expire()
+
+
 # --- review, appeals, webhooks (labeling/services/review.py, labeling/webhooks/) ---
 
 
