@@ -21,6 +21,11 @@ from marketplace.selectors.projects import project_get_for_member
 
 TAG = ["Exports (company)"]
 FORMAT_CHOICES = list(EXPORT_FORMATS)
+# What a download is served as: JSON Lines or CSV (see labeling.exports.registry).
+EXPORT_FILE_RESPONSES = {
+    (200, media): OpenApiTypes.BINARY
+    for media in sorted({f.content_type.split(";")[0] for f in EXPORT_FORMATS.values()})
+}
 
 
 @extend_schema_serializer(component_name="ExportFiltersInput")
@@ -80,7 +85,7 @@ class ExportDownloadApi(APIView):
             OpenApiParameter("export_format", str, OpenApiParameter.PATH, enum=FORMAT_CHOICES),
             *FILTER_PARAMETERS,
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=EXPORT_FILE_RESPONSES,
     )
     def get(self, request, project_id: int, export_format: str):
         project = _project(request, project_id)
@@ -146,7 +151,7 @@ class ExportJobDownloadApi(APIView):
     @extend_schema(
         tags=TAG,
         summary="Download a finished export job's file",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=EXPORT_FILE_RESPONSES,
     )
     def get(self, request, project_id: int, job_id: int):
         project = _project(request, project_id)
