@@ -14,9 +14,14 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def clients(world) -> dict[str, Client]:
+def clients(world, settings) -> dict[str, Client]:
     """One session client per role (anon is logged out). Session auth serves both the pages and
-    the API; the test client skips CSRF checks, as DRF's SessionAuthentication honours."""
+    the API; the test client skips CSRF checks, as DRF's SessionAuthentication honours.
+
+    Sessions live in signed cookies here, not in the database: the matrix makes thousands of
+    requests and loading each one's session row cost a tenth of its time. No view reads the
+    session table; session storage itself is tested in tests/accounts."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     result = {}
     for role in ROLES:
         # A view's exception becomes the 500 response it would be, reported with the others.

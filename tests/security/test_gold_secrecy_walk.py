@@ -7,7 +7,8 @@ can get, on the world of tests/security/world.py, whose gold answers all carry G
 1. every API endpoint and page the permission matrix lets an expert GET, as both experts;
 2. the whole work loop of a fresh expert, until they have had gold and regular tasks: claim
    (API and workspace page), task detail, draft, release/skip, submit, annotation detail and
-   review status, history (API list and pages), earnings and pay stub, appeals;
+   review status, history (API list and pages), earnings and pay stub, appeals; and Alice's pay
+   stub (API and page), with an accepted gold task and a regular one: counted and paid alike;
 3. what tells the two kinds apart beyond the answer: the JSON of a gold task and of a regular
    one have the same keys and value types; the lease is the same length; and the numbers the
    expert can see (job board and job detail counts, earnings, annotation lists) move by the
@@ -29,7 +30,7 @@ import re
 import pytest
 from django.test import Client
 
-from labeling.models import Assignment, Item
+from labeling.models import Annotation, Assignment, Item
 from tests.factories import ExpertFactory
 from tests.security.routes import project_routes
 from tests.security.test_permission_matrix import MATRIX, _body
@@ -41,7 +42,15 @@ EXPERT_COLUMN = ROLES.index("expert")
 SUSPENSION_ROUTES = {"api-my-suspension", "my_suspension"}
 # Pages about the expert's own work must not even say "gold" (the landing page and docs may,
 # describing the product).
-WORK_PAGES = {"my_work", "workspace_project", "workspace_task", "job", "jobs", "expert_earnings"}
+WORK_PAGES = {
+    "my_work",
+    "workspace_project",
+    "workspace_task",
+    "job",
+    "jobs",
+    "expert_earnings",
+    "expert_pay_stub",
+}
 GOLD_KEYS = re.compile(rb'"(is_gold|gold_answer|gold_correct|gold_retired|expected_answer)"')
 
 
@@ -151,8 +160,9 @@ def test_a_fresh_experts_work_loop_never_tells_gold_apart(world, stripe_local):
     claim_deltas: dict[bool, list[dict]] = {True: [], False: []}
     submit_deltas: dict[bool, list[dict]] = {True: [], False: []}
     skipped = False
+    after = None  # the last snapshot, when nothing happened since
     for n in range(40):
-        before = snapshot()
+        before = after if after is not None else snapshot()
         if n % 2:
             claimed = api.post(f"/api/v1/projects/{project.pk}/tasks/next/")
             assert claimed.status_code == 200, claimed.content
@@ -165,7 +175,8 @@ def test_a_fresh_experts_work_loop_never_tells_gold_apart(world, stripe_local):
             claimed = api.get(f"/api/v1/tasks/{task_id}/")
             responses = [("workspace redirect", redirect), ("detail", claimed)]
         gold = Assignment.objects.get(pk=task_id).is_gold
-        claim_deltas[gold].append(delta(before, snapshot()))
+        claimed_state = snapshot()
+        claim_deltas[gold].append(delta(before, claimed_state))
         task = claimed.json()
         shapes[gold].add(json.dumps(_shape(task), sort_keys=True))
         lease_seconds[gold].add(
@@ -190,15 +201,18 @@ def test_a_fresh_experts_work_loop_never_tells_gold_apart(world, stripe_local):
             assert released.status_code == 200, released.content
             _assert_clean(released, needles, "release", page=False)
             skipped = True
+            after = None
             continue
-        before = snapshot()
         submitted = api.post(
             f"/api/v1/tasks/{task_id}/submit/",
             {"response": GOOD, "active_seconds": 30},
             content_type="application/json",
         )
         assert submitted.status_code == 201, submitted.content
-        submit_deltas[gold].append(delta(before, snapshot()))
+        # From the claimed state: the workspace page and the draft in between change nothing
+        # the expert sees, for either kind.
+        after = snapshot()
+        submit_deltas[gold].append(delta(claimed_state, after))
         annotation_id = submitted.json()["id"]
         responses += [
             ("submit", submitted),
@@ -224,6 +238,30 @@ def _parse(value: str):
     from django.utils.dateparse import parse_datetime
 
     return parse_datetime(value)
+
+
+def test_the_pay_stub_pays_and_counts_gold_work_like_any_other(world, clients):
+    """Alice has one accepted gold and one accepted regular task in `project`, both earned: her
+    stub (API and page) counts and pays them alike and names neither; Bob has no stub there."""
+    project, alice = world.project, world.users["expert"]
+    accepted = Annotation.objects.filter(
+        expert=alice, project=project, review_status=Annotation.Review.ACCEPTED
+    ).select_related("assignment")
+    assert sorted(a.assignment.is_gold for a in accepted) == [False, True]
+    needles = _needles(world)
+    api_url = f"/api/v1/me/pay-stubs/{project.pk}/"
+    page_url = f"/expert/earnings/projects/{project.pk}/"
+    stub = clients["expert"].get(api_url)
+    assert stub.status_code == 200, stub.status_code
+    _assert_clean(stub, needles, api_url, page=False)
+    body = stub.json()
+    assert body["tasks"] == 2
+    assert body["pay_minor"] == 2 * project.pay_per_task_minor
+    page = clients["expert"].get(page_url)
+    assert page.status_code == 200, page.status_code
+    _assert_clean(page, needles, page_url, page=True)
+    for url in (api_url, page_url):
+        assert clients["expert2"].get(url).status_code == 404, url
 
 
 def test_the_suspension_notice_shows_only_the_experts_missed_gold(world, clients):

@@ -15,6 +15,11 @@ Secret strings, for leak checks by grepping response bodies:
 - `ALICE_SENTINEL` is in Alice's private text (credential identifier, annotation rationale, appeal
   note): Bob and Globex must never see it.
 
+Alice also has an accepted regular task and an accepted gold task in `project`, both earned (so
+her pay stub there exists; Bob has none), and Bob has an annotation awaiting review. A small live
+project with a content warning (`objects["warned_project"]`) takes the job actions (opt-in,
+applying), which need a warning and no earlier application to do anything.
+
 The world is built with the services where that is cheap (claims, submits, review, appeals,
 suspension, tests, invitations) and with plain rows where a service would need Stripe or a file.
 """
@@ -51,6 +56,7 @@ from marketplace.models import (
     ProjectInvitation,
     ProjectStatus,
 )
+from payments import services as payment_services
 from payments.models import Payout
 from qualifications.models import Domain, Qualification
 from qualifications.services import tests as test_services
@@ -140,11 +146,22 @@ def _items(project: Project, *, regular: int, gold: int, tag: str) -> list[Item]
     return Item.objects.bulk_create(rows)
 
 
+def _claim(project: Project, expert: User) -> Assignment:
+    """A lease, gold or not as the random draw says. When the draw asks for a regular item and
+    the expert has done them all, the claim finds none: draw again."""
+    for _ in range(100):
+        try:
+            return labeling_services.task_claim(project=project, expert=expert)
+        except NoTaskAvailable:
+            continue
+    raise NoTaskAvailable()
+
+
 def _work(project: Project, expert: User, n: int, response=GOOD) -> list[Annotation]:
     """Claim and submit n tasks as `expert` (gold or not, as the service serves them)."""
     done = []
     while len(done) < n:
-        lease = labeling_services.task_claim(project=project, expert=expert)
+        lease = _claim(project, expert)
         done.append(
             labeling_services.annotation_submit(
                 assignment_id=lease.pk, expert=expert, response=response, active_seconds=40
@@ -220,15 +237,33 @@ def build_world() -> World:
         title="Second cardiology batch",
     )
     draft = make_project(acme, actor=owner, title=f"{DRAFT_SENTINEL} project")
+    # No items: only for the job actions (content opt-in, applying), which it makes decisive.
+    warned_project = make_project(
+        acme,
+        status=ProjectStatus.LIVE,
+        actor=owner,
+        title="Injury photo triage",
+        content_warning="violence",
+        content_warning_note="Photos of injuries.",
+        visibility="invite_only",
+    )
     globex_project = make_project(globex, title="Globex draft")
-    items = _items(project, regular=12, gold=6, tag="main")
+    # Enough regular items that a fresh expert (the gold walk) still finds some after Alice and
+    # Bob, however the random gold draws fell.
+    items = _items(project, regular=24, gold=6, tag="main")
     gold_items = [i for i in items if i.is_gold]
     _items(suspended_project, regular=20, gold=20, tag="susp")
 
     # Alice and Bob work on the main project; one of Alice's is rejected and appealed.
-    _work(project, bob, 3)
+    bob_done = _work(project, bob, 3)
     alice_done = _work(project, alice, 3, response=dict(GOOD, rationale=f"{ALICE_SENTINEL} work"))
-    annotation = next(a for a in alice_done if not a.assignment.is_gold)
+    # Two regular (one to reject, one to accept) and a gold one (accepted: paid like any task).
+    while sum(not a.assignment.is_gold for a in alice_done) < 2 or all(
+        not a.assignment.is_gold for a in alice_done
+    ):
+        alice_done += _work(project, alice, 1, response=dict(GOOD, rationale=ALICE_SENTINEL))
+    annotation, accepted = [a for a in alice_done if not a.assignment.is_gold][:2]
+    accepted_gold = next(a for a in alice_done if a.assignment.is_gold)
     labeling_services.annotation_reject(
         annotation_id=annotation.pk,
         actor=users["reviewer"],
@@ -239,8 +274,8 @@ def build_world() -> World:
     appeal = labeling_services.appeal_open(
         expert=alice, annotation_id=annotation.pk, note=f"{ALICE_SENTINEL} I followed §2."
     )
-    task = labeling_services.task_claim(project=project, expert=alice)
-    labeling_services.task_claim(project=project, expert=bob)
+    task = _claim(project, alice)
+    _claim(project, bob)
 
     missed = _suspend(suspended_project, alice)
     suspension_appeal = labeling_services.appeal_open(
@@ -317,8 +352,12 @@ def build_world() -> World:
         project=project, expert=alice, kind=QualityFlag.Kind.SPEEDER, message="Fast."
     )
 
-    # Payments: escrow funding and a payout of Alice's (her payout account is made on demand).
+    # Payments: escrow funding, Alice's accepted work earned (her pay stub for `project`; Bob
+    # has none there) and a payout of hers (her payout account is made on demand).
     funding = fund_escrow(project, 500_000, tag="world")
+    for done in (accepted, accepted_gold):
+        labeling_services.annotation_accept(annotation_id=done.pk, actor=users["reviewer"])
+    assert payment_services.earnings_post(annotation_ids=[accepted.pk, accepted_gold.pk]) == 2
     payout = Payout.objects.create(expert=alice, amount=2500, currency="USD", batch="world")
 
     return World(
@@ -354,6 +393,8 @@ def build_world() -> World:
             "flag": flag,
             "funding": funding,
             "payout": payout,
+            "pending_annotation": bob_done[0],  # awaits review
+            "warned_project": warned_project,
         },
     )
 
@@ -394,6 +435,16 @@ def url_kwargs(world: World, route_name: str, names: list[str]) -> dict:
         "api-my-suspension": {"project_id": world.suspended_project.pk},
         "wizard_step": {"token": o.get("wizard_token", "no-such-wizard")},
         "my_suspension": {"project_id": world.suspended_project.pk},
+        # Alice has applied to `project` already and it has no content warning.
+        "job_opt_in": {"project_id": o["warned_project"].pk},
+        "job_apply": {"project_id": o["warned_project"].pk},
+        "api-job-opt-in": {"project_id": o["warned_project"].pk},
+        "api-job-apply": {"project_id": o["warned_project"].pk},
+        # Alice's annotation is reviewed already; review the one awaiting review.
+        "review_accept": {"annotation_id": o["pending_annotation"].pk},
+        "review_reject": {"annotation_id": o["pending_annotation"].pk},
+        "api-review-accept": {"annotation_id": o["pending_annotation"].pk},
+        "api-review-reject": {"annotation_id": o["pending_annotation"].pk},
     }
     values.update(overrides.get(route_name, {}))
     missing = [n for n in names if n not in values]
