@@ -23,6 +23,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "labeling.tasks.leases_expire",
         "schedule": crontab(minute="*"),
     },
+    "labeling.jobs_fail_lost": {
+        "task": "labeling.tasks.jobs_fail_lost",
+        "schedule": crontab(minute="*/10"),
+    },
     # --- labeling review and webhooks ---
     "labeling.annotations_auto_accept": {
         "task": "labeling.tasks.annotations_auto_accept",

@@ -25,6 +25,14 @@ def leases_expire_task() -> int:
     return leases_expire()
 
 
+@shared_task(name="labeling.tasks.jobs_fail_lost", acks_late=True)
+def jobs_fail_lost_task() -> int:
+    """Beat: import/export jobs whose message was lost end as failed instead of hanging."""
+    from labeling.services.job_recovery import jobs_fail_lost
+
+    return jobs_fail_lost()
+
+
 # --- review, appeals, webhooks (labeling/services/review.py, labeling/webhooks/) ---
 
 
