@@ -11,8 +11,9 @@ httpx clients in several processes, authenticated with personal API tokens:
      an item leased beyond its overlap): must be 0;
   3. next-task latency at 10k and at 1M items (100k with --quick): claim + release loops by
      fresh experts and by experts who already did --history tasks in the project;
-  4. in-process profile: queries per claim/submit, the share of marketplace eligibility
-     (check_expert_can_work) in the claim service, EXPLAIN ANALYZE of the claim query.
+  4. in-process profile: queries per claim/submit, marketplace eligibility
+     (check_expert_can_work, uncached) next to the claim service, EXPLAIN ANALYZE of the claim
+     statement (labeling.services.work_pg).
 
     python bench/labeling.py            # full: 1M items, 15 s per level (~5 min on 2 cores)
     python bench/labeling.py --quick    # < 1 minute
@@ -177,6 +178,7 @@ def start_server(db_url: str, redis_url: str, workers: int, threads: int, log_pa
         "DJANGO_LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(ROOT),
     }
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = open(log_path, "w")  # noqa: SIM115 - closed with the server
     proc = subprocess.Popen(
         [
@@ -428,7 +430,7 @@ def ms(seconds: float) -> float:
 
 def run_throughput(pool, base_url, project, experts, clients: int, duration: float) -> dict:
     tokens = [t for _, t in experts]
-    start_at = time.time() + 2.0
+    start_at = time.time() + 0.5  # the client processes are already spawned and warm
     cpu_before = server_cpu_seconds(_SERVER["pid"], _SERVER["db"]) if _SERVER else 0.0
     groups = _split(tokens, min(4, clients))
     futures = [
@@ -482,12 +484,15 @@ def run_next_task(pool, base_url, project, experts, samples: int) -> dict:
 
 
 def profile_claim(project, expert, repeats: int) -> dict:
-    """In-process: queries per claim and submit, eligibility's share, the claim query's plan."""
+    """In-process: queries per claim and submit, uncached eligibility, the claim's plan."""
+    from datetime import timedelta
+
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from labeling import services
-    from labeling.services import work as work_services
+    from labeling.services import work_pg
     from marketplace.services import check_expert_can_work
 
     with CaptureQueriesContext(connection) as claim_q:
@@ -512,9 +517,25 @@ def profile_claim(project, expert, repeats: int) -> dict:
         claim.append(time.perf_counter() - t0)
         services.assignment_release(assignment_id=lease.pk, expert=expert)
 
-    with transaction.atomic():
-        qs = work_services._pick_regular_queryset(project, expert)[:1]  # as .first()
-        plan = qs.explain(analyze=True, buffers=True)
+    # The claim statement itself (work_pg._CLAIM: live lease, pick, lease insert, counters),
+    # executed by EXPLAIN ANALYZE inside a transaction that is rolled back.
+    with transaction.atomic(), connection.cursor() as cursor:
+        stats_id = work_pg.stats_lock(project=project, expert=expert)[0]
+        now = timezone.now()
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) " + work_pg._CLAIM,
+            {
+                "project": project.pk,
+                "expert": expert.pk,
+                "stats": stats_id,
+                "now": now,
+                "expires": now + timedelta(minutes=30),
+                "want_gold": False,
+                "may_pick": True,
+            },
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
     execution = [line for line in plan.splitlines() if "Execution Time" in line]
     eligibility_ms = ms(percentile(eligibility, 50))
     claim_ms = ms(percentile(claim, 50))
@@ -522,8 +543,9 @@ def profile_claim(project, expert, repeats: int) -> dict:
         "claim_queries": len(claim_q.captured_queries),
         "submit_queries": len(submit_q.captured_queries),
         "claim_service_p50_ms": claim_ms,
-        "eligibility_p50_ms": eligibility_ms,
-        "eligibility_share": round(eligibility_ms / claim_ms, 2) if claim_ms else None,
+        # check_expert_can_work called directly (uncached); the claim service above reuses the
+        # verdict it remembered (PLUMBLINE_CLAIM_VERDICT_SECONDS), so this is not a share of it.
+        "eligibility_uncached_p50_ms": eligibility_ms,
         "claim_query_plan": plan,
         "claim_query_execution": execution[0].strip() if execution else "",
     }
@@ -555,6 +577,9 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS)
     started = time.time()
 
+    def step(message: str) -> None:
+        log(f"[{time.time() - started:5.1f} s] {message}")
+
     create_database(db_url)
     django_setup(db_url, redis_url)
     server = None
@@ -562,7 +587,7 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        log("migrated")
+        step("migrated")
         from accounts.models import Membership, Organization, Role, User
 
         org = Organization.objects.create(name="Bench AI", slug="bench-ai")
@@ -583,7 +608,7 @@ def main() -> None:
             owner, org, f"Next task {big}", overlap=LATENCY_OVERLAP, gold_ratio_bps=1000
         )
         seconds = insert_items(p_big, big, gold=small // 100)
-        log(f"inserted {big:,} items in {seconds:.1f} s")
+        step(f"inserted {big:,} items in {seconds:.1f} s")
 
         level_experts = {c: make_experts(c, f"tp{c}-") for c in levels}
         warm = make_experts(8, "warm-")
@@ -591,7 +616,7 @@ def main() -> None:
         busy = make_experts(4, "busy-")
         for project in (p_small, p_big):
             give_history(project, busy, history)
-        log(f"experts ready ({time.time() - started:.0f} s)")
+        step(f"experts ready ({time.time() - started:.0f} s)")
 
         server, base_url, log_file = start_server(
             db_url, redis_url, args.workers, args.threads, ROOT / "var" / "bench_labeling.log"
@@ -599,34 +624,34 @@ def main() -> None:
         from urllib.parse import urlparse
 
         _SERVER.update(pid=server.pid, db=urlparse(db_url).path.lstrip("/"))
-        log(f"gunicorn on {base_url} ({args.workers} workers x {args.threads} threads)")
+        step(f"gunicorn on {base_url} ({args.workers} workers x {args.threads} threads)")
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=4, mp_context=ctx) as pool:
-            log("warm-up")
+            step("warm-up")
             list(pool.map(_noop, range(16)))  # spawn the client processes first
             # Every gunicorn worker imports and resolves lazily on its first requests: keep
             # that (seconds of CPU per worker) out of the measured levels.
             run_throughput(pool, base_url, throughput, warm, 8, 3.0 if quick else 6.0)
-            log("throughput (claim + submit cycles)")
+            step("throughput (claim + submit cycles)")
             results = {
                 c: run_throughput(pool, base_url, throughput, level_experts[c], c, duration)
                 for c in levels
             }
-            log("next-task latency")
+            step("next-task latency")
             next_task = {}
             for label, project in (("10k", p_small), ("big", p_big)):
                 next_task[label] = {
                     "fresh": run_next_task(pool, base_url, project, fresh, samples),
                     "busy": run_next_task(pool, base_url, project, busy, samples),
                 }
-                log(f"  {label}: {next_task[label]}")
+                step(f"  {label}: {next_task[label]}")
         stop_server(server, log_file)
         server = None
 
         dup = duplicates()
-        log(f"duplicates: {dup}")
+        step(f"duplicates: {dup}")
         prof = profile_claim(p_big, busy[0][0], 30 if quick else 100)
-        log("claim query plan (large project, busy expert):\n" + prof.pop("claim_query_plan"))
+        step("claim query plan (large project, busy expert):\n" + prof.pop("claim_query_plan"))
 
         def p95(label):
             return max(next_task[label]["fresh"]["p95_ms"], next_task[label]["busy"]["p95_ms"])

@@ -250,6 +250,9 @@ PLUMBLINE_FAIR_PAY_RESERVE_BPS = env.int("PLUMBLINE_FAIR_PAY_RESERVE_BPS", defau
 PLUMBLINE_INVITATION_DAYS = env.int("PLUMBLINE_INVITATION_DAYS", default=7)
 PLUMBLINE_REQUIRE_STAFF_MFA = env.bool("PLUMBLINE_REQUIRE_STAFF_MFA", default=True)
 PLUMBLINE_DEFAULT_LEASE = timedelta(minutes=env.int("PLUMBLINE_LEASE_MINUTES", default=30))
+# How long a passed "may this expert work on this project" check is remembered between claims
+# (labeling.services.work); 0 asks every time. Suspension and budget stops are never cached.
+PLUMBLINE_CLAIM_VERDICT_SECONDS = env.int("PLUMBLINE_CLAIM_VERDICT_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

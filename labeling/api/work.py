@@ -4,7 +4,6 @@ Gold secrecy: these serializers expose the assignment id and the item payload on
 external id, gold flag or gold answer; gold and regular tasks have exactly the same keys.
 """
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -14,7 +13,6 @@ from rest_framework.views import APIView
 from labeling import services
 from labeling.models import Annotation
 from labeling.selectors import work as work_selectors
-from marketplace.models import Project, ProjectStatus
 
 
 class TaskProjectSerializer(serializers.Serializer):
@@ -48,16 +46,13 @@ class ExpertAnnotationSerializer(serializers.Serializer):
     rejection_reason = serializers.CharField()
 
 
-def _live_project(project_id: int) -> Project:
-    # Existence of non-live projects is not disclosed to experts; eligibility is checked by
-    # the claim service (it answers 403 with the missing requirement).
-    return get_object_or_404(Project, pk=project_id, status=ProjectStatus.LIVE)
-
-
 class TaskNextApi(APIView):
     @extend_schema(request=None, responses={200: TaskSerializer}, summary="Claim the next task")
     def post(self, request, project_id: int):
-        assignment = services.task_claim(project=_live_project(project_id), expert=request.user)
+        # Existence of non-live projects is not disclosed to experts (404); eligibility is
+        # checked by the claim service (it answers 403 with the missing requirement).
+        project = work_selectors.project_get_live(project_id=project_id)
+        assignment = services.task_claim(project=project, expert=request.user)
         return Response(TaskSerializer(assignment).data)
 
 

@@ -6,18 +6,27 @@ against the project's existing items, in batches), and written as a PostgreSQL C
 a temporary spool file. It stops after the first 50 errors. Pass 2 (`copy_spool`) runs only when
 there was no error, inside the caller's transaction, and streams the spool into `labeling_item`.
 Memory: one row at a time plus the set of external ids seen in the file.
+
+On PostgreSQL, into a project without items yet (nothing to check external ids against), the
+two passes overlap (`ValidationStream`): the validation runs in a thread and hands its COPY text
+over in chunks, while the caller's transaction streams them into the COPY; a bad row aborts the
+COPY, so the transaction inserts nothing. Validation (Python) and COPY (PostgreSQL) then each
+keep a core busy instead of taking turns.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.db import connection
+from django.db import connections as db_connections
 from django.utils import timezone
 
 from core.exceptions import ValidationFailed
@@ -77,7 +86,14 @@ def _copy_json(value) -> str:
 
 
 class _Validator:
-    def __init__(self, *, project: Project, job_id: int | None, spool: BinaryIO):
+    def __init__(
+        self,
+        *,
+        project: Project,
+        job_id: int | None,
+        spool: BinaryIO,
+        check_existing: bool | None = None,
+    ):
         self.project = project
         self.task_type = project.task_type
         self.config = project.task_config or {}
@@ -88,7 +104,9 @@ class _Validator:
         self.buffer: list[str] = []
         self.buffer_lines: list[int] = []
         self.check_payload = payload_errors
-        self.check_existing = Item.objects.filter(project=project).exists()
+        if check_existing is None:
+            check_existing = Item.objects.filter(project=project).exists()
+        self.check_existing = check_existing
         now = timezone.now().isoformat()
         job = str(job_id) if job_id is not None else "\\N"
         self.prefix = f"{project.pk}\t"
@@ -272,9 +290,14 @@ def validate_file(
     job_id: int | None = None,
     on_progress: Progress | None = None,
     progress_every: int = BATCH,
+    check_existing: bool | None = None,
 ) -> ValidationReport:
-    """Pass 1. Writes the COPY text of every valid row to `spool` (binary, seekable)."""
-    validator = _Validator(project=project, job_id=job_id, spool=spool)
+    """Pass 1. Writes the COPY text of every valid row to `spool` (binary, seekable).
+    `check_existing=False` skips looking up the file's external ids in the project (the caller
+    knows it has no items)."""
+    validator = _Validator(
+        project=project, job_id=job_id, spool=spool, check_existing=check_existing
+    )
     report = validator.report
     for raw in READERS[file_format](f):
         validator.row(raw)
@@ -296,7 +319,91 @@ def validate_file(
     return report
 
 
-def copy_spool(spool: BinaryIO) -> None:
+class ValidationFailedStop(Exception):
+    """Raised into the COPY when the overlapped validation found bad rows: nothing is kept."""
+
+
+class _Stopped(Exception):
+    """Raised in the validation thread when the COPY side gave up."""
+
+
+class ValidationStream:
+    """`validate_file` running in a thread, its spool read back while it is being written.
+
+    The thread writes COPY text chunks (SPOOL_ROWS rows each) to a bounded queue; `copy_spool`
+    reads them as it would read a spool file. At the end of the file `read` returns b"" when
+    every row was valid, and raises ValidationFailedStop otherwise (so the COPY and its
+    transaction fail and nothing is inserted); `report` then holds the errors. The thread never
+    touches the caller's database connection (progress callbacks get a connection of their own,
+    closed when the thread ends). Always `close()` it."""
+
+    def __init__(self, **validate_kwargs):
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._stopped = threading.Event()
+        self._done = False
+        self.report: ValidationReport | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, kwargs=validate_kwargs, name="import-validation", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, **kwargs) -> None:
+        try:
+            self.report = validate_file(spool=self, check_existing=False, **kwargs)
+        except _Stopped:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the reading thread
+            self.error = exc
+        finally:
+            db_connections.close_all()  # this thread's own connections only
+            self._put(None)
+
+    def _put(self, item) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        if item is not None:
+            raise _Stopped()
+
+    # The spool side, called by the validator in the thread.
+    def write(self, data: bytes) -> None:
+        self._put(data)
+
+    # The COPY side.
+    def seek(self, position: int) -> None:
+        """Nothing to rewind: the stream is read once, from the start."""
+
+    def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
+        chunk = self._queue.get()
+        if chunk is not None:
+            return chunk
+        self._done = True
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        if self.report is None or not self.report.ok:
+            raise ValidationFailedStop()
+        return b""
+
+    def close(self) -> None:
+        """Stop the thread (if the COPY ended early) and wait for it."""
+        self._stopped.set()
+        self._thread.join()
+
+    def __enter__(self) -> ValidationStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def copy_spool(spool: BinaryIO | ValidationStream) -> None:
     """Pass 2: stream the spool into labeling_item with COPY. Call inside a transaction.
     Databases without COPY (the SQLite demo) read the same spool back and bulk_create it."""
     spool.seek(0)

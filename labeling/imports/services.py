@@ -10,15 +10,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
 from core.exceptions import InvalidState, ValidationFailed
-from labeling.imports.pipeline import MAX_ERRORS, copy_spool, new_spool, validate_file
+from labeling.imports.pipeline import (
+    MAX_ERRORS,
+    ValidationFailedStop,
+    ValidationStream,
+    copy_spool,
+    new_spool,
+    validate_file,
+)
 from labeling.imports.readers import FORMATS, count_lines, format_from_name
-from labeling.models import ImportJob
+from labeling.models import ImportJob, Item
 from labeling.models.jobs import JobStatus
 from marketplace.models import Project
 from marketplace.services import check_can_manage
@@ -165,7 +172,7 @@ def import_job_run(
     except OSError:
         return _finish_failed(job, [{"line": None, "field": "", "message": "File not found."}])
 
-    with source, new_spool() as spool:
+    with source:
         total = count_lines(source) if job.file_format in ("jsonl", "csv") else None
         if total is not None and job.file_format == "csv":
             total = max(total - 1, 0)
@@ -178,6 +185,106 @@ def import_job_run(
             if on_progress is not None:
                 on_progress(rows, total)
 
+        # Nothing to check external ids against: validate and COPY at the same time.
+        streaming = (
+            connection.vendor == "postgresql" and not Item.objects.filter(project=project).exists()
+        )
+        run = _run_streaming if streaming else _run_sequential
+        job, report = run(job=job, source=source, progress=progress)
+    if on_progress is not None and job.status == JobStatus.SUCCEEDED:
+        on_progress(report.rows, report.rows)
+    return job
+
+
+def _insert_copied(job: ImportJob, report) -> None:
+    """Inside the COPY's transaction, after it: the job succeeded."""
+    job.status = JobStatus.SUCCEEDED
+    job.rows_total = report.rows
+    job.rows_processed = report.rows
+    job.items_created = report.items
+    job.gold_created = report.gold
+    job.errors = []
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "rows_total",
+            "rows_processed",
+            "items_created",
+            "gold_created",
+            "errors",
+            "finished_at",
+        ]
+    )
+    audit_record(
+        actor=job.uploaded_by,
+        verb="items.imported",
+        target=job.project,
+        details={"job": job.pk, "items": report.items, "gold": report.gold},
+    )
+
+
+def _finish_invalid(job: ImportJob, report) -> ImportJob:
+    job.refresh_from_db()
+    job.rows_total = report.rows
+    job.rows_processed = report.rows
+    job.save(update_fields=["rows_total", "rows_processed"])
+    return _finish_failed(job, report.errors)
+
+
+def _finish_raced(job: ImportJob) -> ImportJob:
+    # Another import inserted some of the same external ids after our check.
+    job.refresh_from_db()
+    return _finish_failed(
+        job,
+        [
+            {
+                "line": None,
+                "field": "/external_id",
+                "message": "Some external_ids were imported into this project by "
+                "another import at the same time; nothing was imported.",
+            }
+        ],
+    )
+
+
+def _finish_crashed(job: ImportJob) -> ImportJob:
+    logger.exception("import job %s crashed while validating", job.pk)
+    job.refresh_from_db()
+    return _finish_failed(
+        job, [{"line": None, "field": "", "message": "Internal error while reading."}]
+    )
+
+
+def _run_streaming(*, job: ImportJob, source, progress):
+    """Validation in a thread feeding the COPY (pipeline.ValidationStream): all or nothing."""
+    with ValidationStream(
+        project=job.project,
+        f=source,
+        file_format=job.file_format,
+        job_id=job.pk,
+        on_progress=progress,
+        progress_every=PROGRESS_EVERY,
+    ) as stream:
+        try:
+            with transaction.atomic():
+                copy_spool(stream)
+                _insert_copied(job, stream.report)
+        except ValidationFailedStop:
+            return _finish_invalid(job, stream.report), stream.report
+        except IntegrityError:
+            return _finish_raced(job), stream.report
+        except Exception:
+            if stream.error is None:
+                raise
+            return _finish_crashed(job), None
+    return job, stream.report
+
+
+def _run_sequential(*, job: ImportJob, source, progress):
+    """Validate everything into a spool file, then COPY it."""
+    project = job.project
+    with new_spool() as spool:
         try:
             report = validate_file(
                 project=project,
@@ -189,55 +296,15 @@ def import_job_run(
                 progress_every=PROGRESS_EVERY,
             )
         except Exception:
-            logger.exception("import job %s crashed while validating", job.pk)
-            job.refresh_from_db()
-            return _finish_failed(
-                job, [{"line": None, "field": "", "message": "Internal error while reading."}]
-            )
+            return _finish_crashed(job), None
 
-        job.refresh_from_db()
-        job.rows_total = report.rows
-        job.rows_processed = report.rows
-        job.save(update_fields=["rows_total", "rows_processed"])
         if not report.ok:
-            return _finish_failed(job, report.errors)
+            return _finish_invalid(job, report), report
+        job.refresh_from_db()
         try:
             with transaction.atomic():
                 copy_spool(spool)
-                job.status = JobStatus.SUCCEEDED
-                job.items_created = report.items
-                job.gold_created = report.gold
-                job.errors = []
-                job.finished_at = timezone.now()
-                job.save(
-                    update_fields=[
-                        "status",
-                        "items_created",
-                        "gold_created",
-                        "errors",
-                        "finished_at",
-                    ]
-                )
-                audit_record(
-                    actor=job.uploaded_by,
-                    verb="items.imported",
-                    target=project,
-                    details={"job": job.pk, "items": report.items, "gold": report.gold},
-                )
+                _insert_copied(job, report)
         except IntegrityError:
-            # Another import inserted some of the same external ids after our check.
-            job.refresh_from_db()
-            return _finish_failed(
-                job,
-                [
-                    {
-                        "line": None,
-                        "field": "/external_id",
-                        "message": "Some external_ids were imported into this project by "
-                        "another import at the same time; nothing was imported.",
-                    }
-                ],
-            )
-    if on_progress is not None:
-        on_progress(report.rows, report.rows)
-    return job
+            return _finish_raced(job), report
+    return job, report

@@ -12,8 +12,10 @@ class Item(models.Model):
     work does not grow with the number of finished items.
     """
 
+    # No index of its own: item_unique_external_id (project, external_id) serves project
+    # lookups, and one index fewer makes bulk imports cheaper.
     project = models.ForeignKey(
-        "marketplace.Project", on_delete=models.CASCADE, related_name="items"
+        "marketplace.Project", on_delete=models.CASCADE, related_name="items", db_index=False
     )
     external_id = models.CharField(max_length=200)
     payload = models.JSONField()

@@ -5,13 +5,18 @@ ExpertProjectStats row, so one expert's claims are serialised (max tasks, one li
 item itself is taken with SELECT ... FOR UPDATE SKIP LOCKED, so experts racing for work never
 wait on each other and never get the same slot twice. `open_slots` is only changed while the
 item row is locked.
+
+On PostgreSQL the claim, the lease lock and a regular item's submit run as a few hand-written
+statements (`work_pg`, same locks in the same order); the ORM code here serves SQLite (the demo)
+and gold items.
 """
 
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -21,14 +26,19 @@ from core.exceptions import NotFound
 from labeling.exceptions import ExpertSuspended, LeaseExpired, NoTaskAvailable, TaskLimitReached
 from labeling.models import Annotation, Assignment, ExpertProjectStats, Item, LabelingConfig
 from labeling.scoring import score_gold
+from labeling.services import work_pg
 from labeling.trust import probability_below, wilson_lower_bound
-from marketplace.models import Project
+from marketplace.models import Project, ProjectStatus
 from marketplace.services import check_expert_can_work, project_validate_response
 
 BPS = 10_000
 
 
 def labeling_config(project: Project) -> LabelingConfig:
+    # Callers on hot paths load the project with select_related("labeling_config").
+    config = Project.labeling_config.related.get_cached_value(project, None)
+    if config is not None:
+        return config
     config, _ = LabelingConfig.objects.get_or_create(project=project)
     return config
 
@@ -67,6 +77,15 @@ def _pick_regular(project: Project, expert: User) -> Item | None:
 
 
 def _pick_gold(project: Project, expert: User) -> Item | None:
+    # Gold only while regular work is left for this expert: a task that came after a "no task"
+    # answer would otherwise be known to be gold.
+    regular_left = (
+        Item.objects.filter(project=project, is_gold=False, open_slots__gt=0)
+        .filter(_not_done_by(expert))
+        .exists()
+    )
+    if not regular_left:
+        return None
     # Gold items are not limited by overlap (every expert may see each once): no row lock needed.
     return (
         Item.objects.filter(project=project, is_gold=True, gold_retired=False)
@@ -76,11 +95,34 @@ def _pick_gold(project: Project, expert: User) -> Item | None:
     )
 
 
+def _verdict_key(project: Project, expert: User) -> str:
+    return f"labeling:can-work:{project.pk}:{expert.pk}"
+
+
+def _check_can_work(project: Project, expert: User) -> None:
+    """check_expert_can_work, with its expert-side verdict (eligibility, admission, opt-in: three
+    to six queries) remembered for PLUMBLINE_CLAIM_VERDICT_SECONDS after it passed. The project's
+    own state (live, budget) is read from `project` on every claim, and suspension is checked
+    under the stats row lock by the claim itself, so neither is ever stale. A revoked
+    qualification or invitation takes effect within that TTL; a new grant at once (refusals are
+    not remembered)."""
+    ttl = settings.PLUMBLINE_CLAIM_VERDICT_SECONDS
+    key = _verdict_key(project, expert)
+    live = project.status == ProjectStatus.LIVE and not project.spend_blocked
+    if ttl and live and cache.get(key):
+        return
+    check_expert_can_work(project=project, expert=expert)
+    if ttl:
+        cache.set(key, 1, ttl)
+
+
 def task_claim(*, project: Project, expert: User, now: datetime | None = None) -> Assignment:
     """The expert's live lease in the project, or a new one on the next item for them."""
-    check_expert_can_work(project=project, expert=expert)
+    _check_can_work(project, expert)
     now = now or timezone.now()
     config = labeling_config(project)
+    if connection.vendor == "postgresql":
+        return _task_claim_postgresql(project=project, expert=expert, now=now, config=config)
     with transaction.atomic():
         stats = _stats_for_update(project=project, expert=expert)
         if stats.is_suspended:
@@ -123,13 +165,45 @@ def task_claim(*, project: Project, expert: User, now: datetime | None = None) -
     return assignment
 
 
+def _task_claim_postgresql(
+    *, project: Project, expert: User, now: datetime, config: LabelingConfig
+) -> Assignment:
+    """task_claim in 4 statements (BEGIN, stats lock, one CTE statement, COMMIT): same rules,
+    same locks in the same order as the ORM version above."""
+    with transaction.atomic():
+        stats = work_pg.stats_lock(project=project, expert=expert)
+        if stats is None:  # the expert's first claim in the project
+            ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
+            stats = work_pg.stats_lock(project=project, expert=expert)
+        stats_id, tasks_claimed, suspended_at, suspension_reason = stats
+        if suspended_at is not None:
+            raise ExpertSuspended(suspension_reason or None)
+        limit = project.max_tasks_per_expert
+        may_pick = not (limit and tasks_claimed >= limit)
+        assignment = work_pg.claim(
+            project=project,
+            expert=expert,
+            stats_id=stats_id,
+            now=now,
+            expires=now + timedelta(minutes=config.lease_minutes),
+            want_gold=may_pick and _wants_gold(project),
+            may_pick=may_pick,
+        )
+        if assignment is None:
+            raise NoTaskAvailable() if may_pick else TaskLimitReached()
+    return assignment
+
+
 def _assignment_for_update(*, assignment_id: int, expert: User) -> Assignment:
-    assignment = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("item", "project")
-        .filter(pk=assignment_id, expert=expert)
-        .first()
-    )
+    if connection.vendor == "postgresql":
+        assignment = work_pg.assignment_lock(assignment_id=assignment_id, expert=expert)
+    else:
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("item", "project")
+            .filter(pk=assignment_id, expert=expert)
+            .first()
+        )
     if assignment is None:
         raise NotFound("No such task.")
     return assignment
@@ -210,15 +284,38 @@ def annotation_submit(
         project_validate_response(project, response)
 
         lease_seconds = int((assignment.lease_expires_at - assignment.leased_at).total_seconds())
+        active_seconds = max(0, min(int(active_seconds), lease_seconds))
+        review_due_at = now + timedelta(days=project.review_window_days)
+        item = assignment.item
+        scored = item.is_gold and not item.gold_retired
+        if connection.vendor == "postgresql" and not scored:
+            # Regular items (no gold scoring): one statement, see work_pg.
+            annotation, counted = work_pg.submit_regular(
+                assignment=assignment,
+                expert=expert,
+                response=response,
+                active_seconds=active_seconds,
+                now=now,
+                review_due_at=review_due_at,
+            )
+            if not counted:  # no stats row yet (leases made outside task_claim)
+                stats = _stats_for_update(project=project, expert=expert)
+                stats.tasks_submitted += 1
+                stats.save(update_fields=["tasks_submitted", "updated_at"])
+            return annotation
+        correct = None
+        if scored:
+            correct = score_gold(project.task_type, project.task_config, item.gold_answer, response)
         annotation = Annotation.objects.create(
             assignment=assignment,
             project=project,
             item=assignment.item,
             expert=expert,
             response=response,
-            active_seconds=max(0, min(int(active_seconds), lease_seconds)),
+            active_seconds=active_seconds,
             submitted_at=now,
-            review_due_at=now + timedelta(days=project.review_window_days),
+            review_due_at=review_due_at,
+            gold_correct=correct,
         )
         assignment.status = Assignment.Status.SUBMITTED
         assignment.finished_at = now
@@ -228,12 +325,8 @@ def annotation_submit(
 
         stats = _stats_for_update(project=project, expert=expert)
         stats.tasks_submitted += 1
-        item = assignment.item
-        if item.is_gold and not item.gold_retired:
-            correct = score_gold(project.task_type, project.task_config, item.gold_answer, response)
+        if scored:
             if correct is not None:
-                Annotation.objects.filter(pk=annotation.pk).update(gold_correct=correct)
-                annotation.gold_correct = correct
                 _record_gold(stats, correct=correct, project=project, now=now)
         elif stats.is_suspended:
             annotation.review_status = Annotation.Review.HELD

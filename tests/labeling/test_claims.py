@@ -197,7 +197,8 @@ def test_failing_gold_suspends_the_expert_and_holds_their_work(organization, exp
 @pytest.mark.django_db
 def test_an_expert_with_good_gold_is_not_suspended(organization, expert):
     project = live_project(organization, overlap=1, gold_ratio_bps=5000)
-    add_items(project, 20, gold=20)
+    # More regular items than claims: gold is only served while regular work remains.
+    add_items(project, 40, gold=20)
     for _ in range(30):
         lease = services.task_claim(project=project, expert=expert)
         services.annotation_submit(

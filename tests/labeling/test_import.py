@@ -421,3 +421,26 @@ def test_reviewers_do_not_get_the_import_page(project, reviewer, client):
     client.force_login(reviewer)
     response = client.get(reverse("company_project_imports", args=[project.pk]))
     assert response.status_code == 403
+
+
+def test_a_crash_while_validating_alongside_the_copy_inserts_nothing(
+    project, tmp_path, monkeypatch
+):
+    # Into an empty project validation runs in a thread feeding the COPY (ValidationStream);
+    # a crash there, after several chunks were copied, must still leave nothing behind.
+    from labeling.imports import pipeline
+
+    real_check = pipeline.payload_errors
+    seen = []
+
+    def crashing_check(task_type, config, payload):
+        seen.append(1)
+        if len(seen) == 7_000:
+            raise RuntimeError("boom")
+        return real_check(task_type, config, payload)
+
+    monkeypatch.setattr(pipeline, "payload_errors", crashing_check)
+    job = run_import(project, tmp_path, jsonl(row(i) for i in range(10_000)))
+    assert job.status == "failed"
+    assert job.errors == [{"line": None, "field": "", "message": "Internal error while reading."}]
+    assert not Item.objects.filter(project=project).exists()
