@@ -6,13 +6,21 @@ is under its 15.00/h floor and gets topped up) across P projects and E experts, 
 an active payout account, then times:
 
   1. settle_earnings_s: `earnings_post()` — one entry per annotation (escrow → payable + fee),
-     set-based INSERT … SELECT, committed (the deferred balance triggers run at COMMIT);
-  2. settle_fairpay_s: `fairpay_settle()` for every project (median, top-ups per expert);
+     set-based INSERT … SELECT per batch of annotations, committed;
+  2. settle_fairpay_s: `fairpay_settle_projects()` per batch of projects (medians, top-ups per
+     expert and project, one statement and one transaction per batch);
   3. create_payouts_s: `payouts_create_batch(enqueue=False)` — one Payout row per expert;
   4. a second earnings and fair-pay run (must post nothing: idempotency).
 
-    python bench/payments.py            # 1,000,000 annotations, 10,000 experts, 100 projects
-    python bench/payments.py --quick    # 100,000 / 1,000 / 20, under a minute
+Data shape: each expert works in `--spread` projects (default 3: 300 experts per project in the
+full run, 10,000 × 3 = 30,000 top-up entries). `--worst-case` puts every expert in every project
+(the shape of the first benchmark: one top-up entry per annotation, 1,000,000 of them).
+`settle_cpu_s` adds this process's CPU time and its PostgreSQL backend's (read from /proc when
+the server runs here): steadier than wall-clock time on a shared machine.
+
+    python bench/payments.py               # 1,000,000 annotations, 10,000 experts, 100 projects
+    python bench/payments.py --worst-case  # the same, every expert in every project
+    python bench/payments.py --quick       # 100,000 / 1,000 / 20, under a minute
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/plumbline_bench_payments); progress on
 stderr; the last line on stdout is one JSON object.
@@ -36,7 +44,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/plumbline_bench_payments"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 
 
-def setup(annotations: int, experts: int, projects: int) -> list[int]:
+def setup(annotations: int, experts: int, projects: int, spread: int) -> list[int]:
     from django.db import connection
 
     from accounts.models import ExpertProfile, Membership, Organization, Role, User
@@ -102,15 +110,19 @@ def setup(annotations: int, experts: int, projects: int) -> list[int]:
     )
     pids = [p.pk for p in all_projects]
     uids = [u.pk for u in users]
+    # Annotation g goes to expert g mod E; that expert's r-th annotation to one of the expert's
+    # `spread` projects, evenly spaced (spread = P: every expert in every project, the worst
+    # case for fair pay: one top-up entry per expert and project).
+    step = max(projects // spread, 1)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE bench_p (k int, id bigint)")
+        cur.execute("CREATE TEMP TABLE bench_p (k int PRIMARY KEY, id bigint)")
         cur.execute(
             "INSERT INTO bench_p SELECT k - 1, id FROM unnest(%s::bigint[]) "
             "WITH ORDINALITY AS t(id, k)",
             [pids],
         )
-        cur.execute("CREATE TEMP TABLE bench_u (k int, id bigint)")
+        cur.execute("CREATE TEMP TABLE bench_u (k int PRIMARY KEY, id bigint)")
         cur.execute(
             "INSERT INTO bench_u SELECT k - 1, id FROM unnest(%s::bigint[]) "
             "WITH ORDINALITY AS t(id, k)",
@@ -118,25 +130,32 @@ def setup(annotations: int, experts: int, projects: int) -> list[int]:
         )
         cur.execute(
             """
+            CREATE TEMP TABLE bench_g AS
+            SELECT g, p.id AS project_id, u.id AS expert_id
+              FROM generate_series(0, %(n)s - 1) AS g
+              JOIN bench_u u ON u.k = g %% %(ne)s
+              JOIN bench_p p
+                ON p.k = (g %% %(ne)s + ((g / %(ne)s) %% %(spread)s) * %(step)s) %% %(np)s
+            """,
+            {"n": annotations, "ne": experts, "np": projects, "spread": spread, "step": step},
+        )
+        cur.execute(
+            """
             INSERT INTO labeling_item (project_id, external_id, payload, is_gold, gold_answer,
                 gold_retired, priority, open_slots, submitted_count, created_at)
-            SELECT p.id, 'item-' || g, '{"prompt": "?"}'::jsonb, g %% 20 = 0,
-                   CASE WHEN g %% 20 = 0 THEN '{"choice": "a"}'::jsonb END, false, 0, 0,
+            SELECT project_id, 'item-' || g, '{"prompt": "?"}'::jsonb, g % 20 = 0,
+                   CASE WHEN g % 20 = 0 THEN '{"choice": "a"}'::jsonb END, false, 0, 0,
                    1, now()
-              FROM generate_series(0, %(n)s - 1) AS g JOIN bench_p p ON p.k = g %% %(np)s
-            """,
-            {"n": annotations, "np": projects},
+              FROM bench_g ORDER BY g
+            """
         )
         cur.execute(
             """
             INSERT INTO labeling_assignment (project_id, item_id, expert_id, status, is_gold,
                 leased_at, lease_expires_at, finished_at)
-            SELECT i.project_id, i.id, u.id, 'submitted', i.is_gold, now(), now(), now()
-              FROM (SELECT id, project_id, is_gold, row_number() OVER (ORDER BY id) - 1 AS g
-                      FROM labeling_item) i
-              JOIN bench_u u ON u.k = (i.g * 7919) %% %(ne)s
-            """,
-            {"ne": experts},
+            SELECT i.project_id, i.id, b.expert_id, 'submitted', i.is_gold, now(), now(), now()
+              FROM labeling_item i JOIN bench_g b ON i.external_id = 'item-' || b.g
+            """
         )
         cur.execute(
             """
@@ -153,6 +172,24 @@ def setup(annotations: int, experts: int, projects: int) -> list[int]:
     return pids
 
 
+def _backend_pid(connection) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of this process plus the PostgreSQL backend serving it (when the server runs
+    on this machine): comparable across runs on a busy machine, unlike wall-clock time."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        backend = 0.0
+    return time.process_time() + backend
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k annotations, under a minute")
@@ -160,6 +197,14 @@ def main() -> None:
     parser.add_argument("--annotations", type=int)
     parser.add_argument("--experts", type=int)
     parser.add_argument("--projects", type=int)
+    parser.add_argument(
+        "--spread", type=int, default=3, help="projects each expert works in (default 3)"
+    )
+    parser.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="every expert works in every project: one fair-pay top-up per annotation",
+    )
     args = parser.parse_args()
     n = args.annotations or (100_000 if args.quick else 1_000_000)
     experts = args.experts or (1_000 if args.quick else 10_000)
@@ -177,24 +222,31 @@ def main() -> None:
         settings.PLUMBLINE_MIN_HOURLY_RATE_MINOR = 1500
         call_command("migrate", verbosity=0)
         log("migrated")
-        pids = setup(n, experts, projects)
+        spread = projects if args.worst_case else min(args.spread, projects)
+        pids = setup(n, experts, projects, spread)
 
         from payments import services
         from payments.models import FairPayCredit, JournalEntry, Payout, Posting
         from payments.selectors import ledger_total
+        from payments.services.fairpay import FAIRPAY_BATCH_PROJECTS
 
-        t0 = time.perf_counter()
+        backend = _backend_pid(connection)
+        c0, t0 = _cpu(backend), time.perf_counter()
         earned = services.earnings_post(check_spend=False)
         settle_earnings = time.perf_counter() - t0
-        log(f"earnings: {earned:,} entries in {settle_earnings:.1f} s")
+        earnings_cpu = _cpu(backend) - c0
+        log(f"earnings: {earned:,} entries in {settle_earnings:.1f} s (CPU {earnings_cpu:.1f} s)")
 
-        t0 = time.perf_counter()
+        c0, t0 = _cpu(backend), time.perf_counter()
         topped = 0
-        for pid in pids:
-            audit = services.fairpay_settle(project_id=pid)
-            topped += audit.total_minor if audit else 0
+        for i in range(0, len(pids), FAIRPAY_BATCH_PROJECTS):
+            audits = services.fairpay_settle_projects(
+                project_ids=pids[i : i + FAIRPAY_BATCH_PROJECTS]
+            )
+            topped += sum(a.total_minor for a in audits.values())
         settle_fairpay = time.perf_counter() - t0
-        log(f"fair pay: {len(pids)} projects in {settle_fairpay:.1f} s")
+        fairpay_cpu = _cpu(backend) - c0
+        log(f"fair pay: {len(pids)} projects in {settle_fairpay:.1f} s (CPU {fairpay_cpu:.1f} s)")
 
         t0 = time.perf_counter()
         batch = services.payouts_create_batch(enqueue=False)
@@ -204,7 +256,7 @@ def main() -> None:
         t0 = time.perf_counter()
         again = services.earnings_post(check_spend=False)
         again_topups = sum(
-            (services.fairpay_settle(project_id=pid).total_minor) for pid in pids[:5]
+            a.total_minor for a in services.fairpay_settle_projects(project_ids=pids[:5]).values()
         )
         rerun = time.perf_counter() - t0
         with connection.cursor() as cur:
@@ -214,9 +266,11 @@ def main() -> None:
             "annotations": n,
             "experts": experts,
             "projects": projects,
+            "projects_per_expert": spread,
             "settle_earnings_s": round(settle_earnings, 2),
             "settle_fairpay_s": round(settle_fairpay, 2),
             "settle_total_s": round(settle_earnings + settle_fairpay, 2),
+            "settle_cpu_s": round(earnings_cpu + fairpay_cpu, 2),
             "create_payouts_s": round(create_payouts, 2),
             "rerun_earnings_and_5_fairpay_s": round(rerun, 2),
             "earning_entries": earned,
@@ -238,6 +292,7 @@ def main() -> None:
         if not args.keep:
             drop_database(db_url)
     print(json.dumps(summary))
+    log(f"total run time {time.time() - started:.1f} s")
 
 
 if __name__ == "__main__":

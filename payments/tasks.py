@@ -139,14 +139,20 @@ def fairpay_settle_task(project_id: int, final: bool = False) -> str:
     return f"audit {audit.pk}: {audit.total_minor}" if audit else "nothing to settle"
 
 
+@shared_task(name="payments.tasks.fairpay_settle_projects")
+def fairpay_settle_projects_task(project_ids: list[int]) -> int:
+    return len(services.fairpay_settle_projects(project_ids=project_ids))
+
+
 @shared_task(name="payments.tasks.fairpay_settle_due")
 def fairpay_settle_due() -> int:
-    """Beat: settle fair pay of projects with accepted work newer than their last settlement."""
-    from payments.services.fairpay import projects_due_for_fairpay
+    """Beat: settle fair pay of projects with accepted work newer than their last settlement,
+    a batch of projects per task (one transaction and one top-up statement per batch)."""
+    from payments.services.fairpay import FAIRPAY_BATCH_PROJECTS, projects_due_for_fairpay
 
     pks = projects_due_for_fairpay()
-    for pk in pks:
-        fairpay_settle_task.delay(pk)
+    for i in range(0, len(pks), FAIRPAY_BATCH_PROJECTS):
+        fairpay_settle_projects_task.delay(pks[i : i + FAIRPAY_BATCH_PROJECTS])
     return len(pks)
 
 

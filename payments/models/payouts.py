@@ -47,8 +47,14 @@ class FairPayCredit(models.Model):
     `fairpay:<project>:<expert>:<seq>`). Summed per (project, expert) so a settlement adds only
     what is owed beyond earlier top-ups."""
 
-    audit = models.ForeignKey(FairPayAudit, on_delete=models.PROTECT, related_name="credits")
-    project = models.ForeignKey("marketplace.Project", on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on audit and project: fairpaycredit_once and
+    # fairpaycredit_proj_expert start with them.
+    audit = models.ForeignKey(
+        FairPayAudit, on_delete=models.PROTECT, db_index=False, related_name="credits"
+    )
+    project = models.ForeignKey(
+        "marketplace.Project", on_delete=models.PROTECT, db_index=False, related_name="+"
+    )
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     tasks = models.PositiveIntegerField()
     amount_minor = models.BigIntegerField()

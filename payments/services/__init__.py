@@ -7,7 +7,7 @@ from payments.services.earnings import (
     earnings_post,
     project_spend_check,
 )
-from payments.services.fairpay import fairpay_settle
+from payments.services.fairpay import fairpay_settle, fairpay_settle_projects
 from payments.services.funding import (
     funding_apply_payment_intent,
     funding_create,
@@ -40,6 +40,7 @@ __all__ = [
     "bonus_grant",
     "earnings_post",
     "fairpay_settle",
+    "fairpay_settle_projects",
     "payout_account_onboarding_link",
     "payout_account_refresh",
     "payout_execute",

@@ -5,10 +5,11 @@ Cr expert payable (pay), Cr platform fees (fee = PLUMBLINE_PLATFORM_FEE_BPS of t
 to the company on top of the pay as the marketplace's budget says). Gold tasks earn like any
 other; an overturned rejection earns when it becomes `accepted`.
 
-On PostgreSQL earnings are posted set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING for the
-entries and one INSERT for their postings, in one transaction, guarded by the unique idempotency
-key (a second run or a concurrent one posts nothing twice) and the deferred balance trigger.
-Elsewhere (the SQLite demo) the same entries go through `journal_entry_post` one by one.
+On PostgreSQL earnings are posted set-based: per batch of annotations one statement inserts the
+entries not posted yet and their postings, in one transaction, under the settlement advisory lock
+(concurrent runs take turns, so the second posts nothing twice), guarded by the unique
+idempotency key and checked by the statement-level balance triggers. Elsewhere (the SQLite demo)
+the same entries go through `journal_entry_post` one by one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -67,33 +68,49 @@ def ensure_payable_accounts(*, user_ids: Iterable[int], currency: str) -> None:
     )
 
 
-def _ensure_accounts(rows: Iterable[tuple[int, int, str]]) -> None:
-    """(project_id, expert_id, currency) → escrow, payable and fee accounts exist."""
-    by_currency: dict[str, set[int]] = {}
-    projects: dict[int, str] = {}
-    for project_id, expert_id, currency in rows:
-        by_currency.setdefault(currency.upper(), set()).add(expert_id)
-        projects[project_id] = currency.upper()
-    for currency, experts in by_currency.items():
-        ensure_payable_accounts(user_ids=experts, currency=currency)
+def _ensure_accounts(accepted) -> bool:
+    """Escrow, payable and fee accounts exist for these annotations; False when there are none.
+    Distinct experts and projects are read separately: (project, expert) pairs can number in the
+    millions, experts and projects far fewer."""
+    accepted = accepted.order_by()  # the model's ordering would join DISTINCT: one row each
+    experts: dict[str, set[int]] = {}
+    for expert_id, currency in accepted.values_list("expert_id", "project__currency").distinct():
+        experts.setdefault(currency.upper(), set()).add(expert_id)
+    if not experts:
+        return False
+    for currency, ids in experts.items():
+        ensure_payable_accounts(user_ids=ids, currency=currency)
         ledger_account_ensure(kind=Kind.PLATFORM_FEES, currency=currency)
+    project_ids = set(accepted.values_list("project_id", flat=True).distinct())
     existing = set(
         LedgerAccount.objects.filter(
-            kind=Kind.PROJECT_ESCROW, project_id__in=list(projects)
+            kind=Kind.PROJECT_ESCROW, project_id__in=project_ids
         ).values_list("project_id", flat=True)
     )
-    for project in Project.objects.filter(pk__in=set(projects) - existing).select_related(
+    for project in Project.objects.filter(pk__in=project_ids - existing).select_related(
         "organization"
     ):
         ledger_account_ensure(kind=Kind.PROJECT_ESCROW, currency=project.currency, project=project)
+    return True
 
 
 # --- earnings ------------------------------------------------------------------------------------
 
+# Set-based settlements (earnings, fair pay) take this transaction-level advisory lock, so one
+# runs at a time and each statement sees every earning committed before it: the NOT EXISTS
+# filter below is then exact, and entries are inserted without ON CONFLICT (which cost a
+# speculative insertion and a RETURNING join per entry). The unique key still refuses a double.
+SETTLEMENT_LOCK = 0x706C62  # "plb"
+
+# One statement per batch: entries and their postings, ids taken from the entries' sequence up
+# front so the postings need no join back to the inserted entries (that join, over a CTE without
+# statistics, needed enable_nestloop off, which in turn forced a full scan of the keys for the
+# NOT EXISTS of a small batch). Rows carry bulk = true and are checked by the statement-level
+# triggers (migrations 0004, 0005).
 _EARN_SQL = """
-WITH src AS (
-    SELECT a.id AS annotation_id, a.expert_id, a.project_id, upper(p.currency) AS cur,
-           p.pay_per_task_minor::bigint AS pay,
+WITH src AS MATERIALIZED (
+    SELECT nextval(%(seq)s::regclass) AS entry_id, a.id AS annotation_id, a.expert_id,
+           a.project_id, upper(p.currency) AS cur, p.pay_per_task_minor::bigint AS pay,
            ((p.pay_per_task_minor::bigint * %(fee_bps)s + 5000) / 10000) AS fee,
            esc.id AS esc_id, pay.id AS pay_id, fee.id AS fee_id
       FROM labeling_annotation a
@@ -108,57 +125,68 @@ WITH src AS (
         ON fee.kind = 'platform_fees' AND fee.owner_key = 'platform'
        AND fee.currency = upper(p.currency)
      WHERE a.review_status = 'accepted' {where}
-), ins AS (
+       AND NOT EXISTS (SELECT FROM payments_journalentry j
+                        WHERE j.idempotency_key = 'earning:annotation:' || a.id)
+), entries AS (
     INSERT INTO payments_journalentry
-        (idempotency_key, kind, currency, description, effective_at, created_at, metadata,
+        (id, idempotency_key, kind, currency, description, effective_at, created_at, metadata,
          created_by_id, reverses_id, bulk)
-    SELECT 'earning:annotation:' || src.annotation_id, 'earning', src.cur,
+    SELECT src.entry_id, 'earning:annotation:' || src.annotation_id, 'earning', src.cur,
            'Accepted annotation #' || src.annotation_id, now(), now(),
            jsonb_build_object('annotation_id', src.annotation_id, 'project_id', src.project_id,
                               'expert_id', src.expert_id, 'pay', src.pay, 'fee', src.fee),
            NULL, NULL, true
       FROM src
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id, (metadata->>'annotation_id')::bigint AS annotation_id
-), posted AS (
+), postings AS (
     INSERT INTO payments_posting (entry_id, account_id, amount, bulk)
-    SELECT ins.id, x.account_id, x.amount, true
-      FROM ins
-      JOIN src ON src.annotation_id = ins.annotation_id
+    SELECT src.entry_id, x.account_id, x.amount, true
+      FROM src
      CROSS JOIN LATERAL (VALUES (src.esc_id, src.pay + src.fee), (src.pay_id, -src.pay),
                                 (src.fee_id, -src.fee)) AS x(account_id, amount)
      WHERE x.amount <> 0
-    RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM posted)
+SELECT count(*) FROM src
 """
+
+# Annotation ids per statement: bounds the statement's hash tables and transition tables.
+EARN_BATCH_IDS = 250_000
+SETTLEMENT_WORK_MEM = "64MB"
 
 
 def _filters(
-    *, annotation_ids: list[int] | None, project_id: int | None, since: datetime | None
+    *,
+    annotation_ids: list[int] | None,
+    project_ids: list[int] | None,
+    since: datetime | None,
 ) -> tuple[str, dict]:
     where, params = [], {}
     if annotation_ids is not None:
         where.append("AND a.id = ANY(%(ids)s)")
         params["ids"] = list(annotation_ids)
-    if project_id is not None:
-        where.append("AND a.project_id = %(project_id)s")
-        params["project_id"] = project_id
+    if project_ids is not None:
+        where.append("AND a.project_id = ANY(%(project_ids)s)")
+        params["project_ids"] = list(project_ids)
     if since is not None:
         where.append("AND a.reviewed_at > %(since)s")
         params["since"] = since
     return " ".join(where), params
 
 
-def _accepted(annotation_ids, project_id, since):
+def _accepted(annotation_ids, project_ids, since):
     qs = Annotation.objects.filter(review_status=Annotation.Review.ACCEPTED)
     if annotation_ids is not None:
         qs = qs.filter(pk__in=annotation_ids)
-    if project_id is not None:
-        qs = qs.filter(project_id=project_id)
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=project_ids)
     if since is not None:
         qs = qs.filter(reviewed_at__gt=since)
     return qs
+
+
+def settlement_lock() -> None:
+    """Serialize set-based settlements (PostgreSQL; until the end of the transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETTLEMENT_LOCK])
 
 
 @transaction.atomic
@@ -166,6 +194,7 @@ def earnings_post(
     *,
     annotation_ids: Iterable[int] | None = None,
     project_id: int | None = None,
+    project_ids: Iterable[int] | None = None,
     since: datetime | None = None,
     check_spend: bool = True,
 ) -> int:
@@ -173,28 +202,45 @@ def earnings_post(
     Returns how many entries were posted. Idempotent: run it twice, posts nothing the second
     time; an annotation accepted twice (a retried acceptance) earns once."""
     ids = None if annotation_ids is None else sorted({int(i) for i in annotation_ids})
-    if ids == []:
+    if project_id is not None:
+        project_ids = [project_id, *(project_ids or [])]
+    pids = None if project_ids is None else sorted({int(p) for p in project_ids})
+    if ids == [] or pids == []:
         return 0
-    qs = _accepted(ids, project_id, since)
-    rows = list(qs.values_list("project_id", "expert_id", "project__currency").distinct())
-    if not rows:
-        return 0
-    _ensure_accounts(rows)
+    qs = _accepted(ids, pids, since)
     if connection.vendor == "postgresql":
-        where, params = _filters(annotation_ids=ids, project_id=project_id, since=since)
-        params["fee_bps"] = settings.PLUMBLINE_PLATFORM_FEE_BPS
-        with connection.cursor() as cursor:
-            # The CTEs have no statistics: without this the planner may pick a nested loop
-            # over (returned entries × source rows), quadratic in the batch size.
-            cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute(_EARN_SQL.format(where=where), params)
-            posted, _postings = cursor.fetchone()
-            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        settlement_lock()
+    if not _ensure_accounts(qs):
+        return 0
+    if connection.vendor == "postgresql":
+        posted = _earnings_post_sql(qs, ids, pids, since)
     else:
         posted = _earnings_post_one_by_one(qs)
     if check_spend and posted:
-        project_ids = {p for p, _, _ in rows}
+        project_ids = set(qs.order_by().values_list("project_id", flat=True).distinct())
         transaction.on_commit(lambda: _enqueue_spend_checks(project_ids))
+    return posted
+
+
+def _earnings_post_sql(qs, ids, pids, since) -> int:
+    where, params = _filters(annotation_ids=ids, project_ids=pids, since=since)
+    params["fee_bps"] = settings.PLUMBLINE_PLATFORM_FEE_BPS
+    posted = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('payments_journalentry', 'id')")
+        params["seq"] = cursor.fetchone()[0]
+        # Room for a batch's CTE and the triggers' transition tables in memory (4 MB spills).
+        cursor.execute(f"SET LOCAL work_mem = '{SETTLEMENT_WORK_MEM}'")
+        bounds = qs.aggregate(lo=Min("id"), hi=Max("id"))
+        lo = bounds["lo"]
+        while lo is not None and lo <= bounds["hi"]:
+            cursor.execute(
+                _EARN_SQL.format(where=f"{where} AND a.id >= %(lo)s AND a.id < %(hi)s"),
+                {**params, "lo": lo, "hi": lo + EARN_BATCH_IDS},
+            )
+            posted += cursor.fetchone()[0]
+            lo += EARN_BATCH_IDS
+        cursor.execute("SET LOCAL work_mem TO DEFAULT")
     return posted
 
 

@@ -114,3 +114,46 @@ def test_the_scheduled_settlement_settles_projects_with_new_work_only(
     assert fairpay_settle_due() == 1
     assert fairpay_settle_due() == 0
     assert payable(expert) == 2 * 1500
+
+
+@override_settings(PLUMBLINE_MIN_HOURLY_RATE_MINOR=1500)
+def test_a_batch_settles_each_project_by_its_own_median_in_one_go(
+    twelve_dollar_tasks, organization, owner, expert, other_expert
+):
+    """fairpay_settle_projects (the scheduled path) computes every project's top-ups in one
+    statement: each project by its own median, sequence and escrow; a re-run adds nothing."""
+    slow = twelve_dollar_tasks
+    with override_settings(PLUMBLINE_MIN_HOURLY_RATE_MINOR=1500):
+        fast = make_project(
+            organization,
+            actor=owner,
+            status=ProjectStatus.LIVE,
+            pay_per_task_minor=1200,
+            estimated_minutes=45,
+            item_count=100,
+            overlap=1,
+        )
+    fund_escrow(fast, 1_000_000)
+    assert services.fairpay_settle(project_id=slow.pk) is None  # no accepted work: no audit
+    accepted_work(slow, expert, 2, seconds=4800)  # 80 min: ⌈15.00 × 80/60⌉ − 12.00 = 8.00
+    accepted_work(slow, other_expert, 1, seconds=4800)
+    accepted_work(fast, expert, 3, seconds=1800)  # 24.00/h: no top-up
+    audits = services.fairpay_settle_projects(project_ids=[fast.pk, slow.pk])
+    assert audits[slow.pk].seq == 1 and audits[fast.pk].seq == 1  # the first had no work
+    assert audits[slow.pk].topup_per_task_minor == 800
+    assert (audits[slow.pk].total_minor, audits[slow.pk].experts_topped_up) == (2400, 2)
+    assert (audits[fast.pk].total_minor, audits[fast.pk].experts_topped_up) == (0, 0)
+    assert payable(expert) == 5 * 1200 + 2 * 800
+    assert payable(other_expert) == 1200 + 800
+    assert set(
+        FairPayCredit.objects.values_list("project_id", "expert_id", "amount_minor", "entry__kind")
+    ) == {
+        (slow.pk, expert.pk, 1600, EntryKind.FAIR_PAY_TOPUP),
+        (slow.pk, other_expert.pk, 800, EntryKind.FAIR_PAY_TOPUP),
+    }
+    again = services.fairpay_settle_projects(project_ids=[slow.pk, fast.pk])
+    assert [again[p].total_minor for p in (slow.pk, fast.pk)] == [0, 0]
+    assert again[slow.pk].seq == 2
+    from payments.selectors import ledger_total
+
+    assert ledger_total() == 0

@@ -139,3 +139,75 @@ def test_inside_a_test_transaction_set_constraints_immediate_fires_the_check(org
         )
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.django_db
+class TestPostingsHaveNoForeignKeysButCannotDangle:
+    """payments_posting has no foreign-key constraints (they cost two deferred checks per posting
+    at commit); the balance triggers refuse a posting whose entry or account does not exist."""
+
+    def test_a_raw_posting_to_a_missing_account_fails_the_commit_check(self, organization):
+        stripe, _ = _accounts(organization)
+        with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+            entry = _raw_entry("raw:ghost-account")
+            Posting.objects.bulk_create(
+                [
+                    Posting(entry=entry, account=stripe, amount=10),
+                    Posting(entry=entry, account_id=stripe.pk + 10_000, amount=-10),
+                ]
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def test_a_raw_posting_to_a_missing_entry_fails_the_commit_check(self, organization):
+        stripe, prepaid = _accounts(organization)
+        with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+            Posting.objects.bulk_create(
+                [
+                    Posting(entry_id=987_654_321, account=stripe, amount=10),
+                    Posting(entry_id=987_654_321, account=prepaid, amount=-10),
+                ]
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    @staticmethod
+    def _bulk_postings(rows):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO payments_posting (entry_id, account_id, amount, bulk) "
+                "SELECT e, a, n, true"
+                " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(e, a, n)",
+                [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            )
+
+    def test_settlement_postings_are_refused_at_the_end_of_their_statement(self, organization):
+        stripe, prepaid = _accounts(organization)
+        eur = ledger_account_ensure(kind=Kind.STRIPE_BALANCE, currency="EUR")
+        entry = journal_entry_post(
+            idempotency_key="funding:pi_bulk:received",
+            kind=EntryKind.FUNDING_RECEIVED,
+            currency="USD",
+            lines=[debit(stripe, 300), credit(prepaid, 300)],
+        )
+        forged = {
+            "missing entry": [(987_654_321, stripe.pk, 5), (987_654_321, prepaid.pk, -5)],
+            "missing account": [(entry.pk, stripe.pk, 5), (entry.pk, stripe.pk + 10_000, -5)],
+            "unbalanced addition": [(entry.pk, stripe.pk, 5), (entry.pk, prepaid.pk, -4)],
+            "other currency": [(entry.pk, eur.pk, 5), (entry.pk, prepaid.pk, -5)],
+        }
+        for case, rows in forged.items():
+            with pytest.raises(IntegrityError, match="missing|invalid"), transaction.atomic():
+                self._bulk_postings(rows)
+                pytest.fail(f"{case} was accepted")
+        # A balanced, same-currency addition passes: the entry still sums to zero.
+        self._bulk_postings([(entry.pk, stripe.pk, 5), (entry.pk, prepaid.pk, -5)])
+        assert sorted(entry.postings.values_list("amount", flat=True)) == [-300, -5, 5, 300]
+
+    def test_a_settlement_entry_without_postings_is_refused(self):
+        with pytest.raises(IntegrityError, match="no postings"), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO payments_journalentry (idempotency_key, kind, currency, description,"
+                " effective_at, created_at, metadata, bulk)"
+                " VALUES ('forged:empty', 'earning', 'USD', '', now(), now(), '{}', true)"
+            )
