@@ -65,6 +65,9 @@ def work_three_tasks(page, project) -> list[int]:
 
     page.keyboard.press("3")  # strength 3
     expect(page.locator('input[data-path="/strength"][value="3"]')).to_be_checked()
+    # Read for a moment: the workspace counts active time in whole seconds, and against a fast
+    # server the whole task could otherwise take less than one.
+    page.wait_for_timeout(1500)
     page.keyboard.press("Enter")
     second = wait_for_next_task(page, first)
 
