@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import DomainError
+from labeling.exports.annotations_csv import safe_cell
 from marketplace.money import format_minor
 from marketplace.selectors import projects_for_user
 from payments import charts, selectors, services
@@ -74,10 +75,11 @@ def expert_earnings_csv(request: HttpRequest) -> HttpResponse:
             [
                 p.entry.effective_at.isoformat(),
                 p.entry.kind,
-                p.entry.description,
+                # Descriptions carry company-written text (bonus notes): never a formula.
+                safe_cell(p.entry.description),
                 f"{-p.amount / 100:.2f}",
                 p.entry.currency,
-                p.entry.idempotency_key,
+                safe_cell(p.entry.idempotency_key),
             ]
         )
     return response

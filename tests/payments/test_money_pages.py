@@ -1,5 +1,8 @@
 """Money pages and API: experts see only their own stubs and payouts; company spend; staff audit."""
 
+import csv
+import io
+
 import pytest
 from django.test import override_settings
 
@@ -105,3 +108,24 @@ def test_staff_adjust_through_the_api(staff, expert):
     )
     assert response.status_code == 201, response.content
     assert api_as(expert).get("/api/v1/me/earnings/").json()["balances"] == {"USD": 250}
+
+
+def test_the_earnings_csv_never_starts_a_cell_with_a_formula(client, settled, expert):
+    """Entry descriptions can carry company-written text: a spreadsheet must not evaluate it."""
+    from payments.models import EntryKind, LedgerAccount
+    from payments.services import credit, debit, journal_entry_post, ledger_account_ensure
+
+    escrow = LedgerAccount.objects.get(kind="project_escrow", project=settled)
+    payable = ledger_account_ensure(kind="expert_payable", currency=escrow.currency, user=expert)
+    journal_entry_post(
+        idempotency_key=f"test:formula:{settled.pk}",
+        kind=EntryKind.BONUS,
+        currency=escrow.currency,
+        lines=[debit(escrow, 100), credit(payable, 100)],
+        description='=HYPERLINK("http://evil.example","click")',
+    )
+    client.force_login(expert)
+    rows = list(csv.reader(io.StringIO(client.get("/expert/earnings.csv").content.decode())))
+    (bonus,) = [r for r in rows if "HYPERLINK" in r[2]]
+    assert bonus[2] == "'" + '=HYPERLINK("http://evil.example","click")'
+    assert bonus[3] == "1.00"
