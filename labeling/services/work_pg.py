@@ -99,22 +99,6 @@ SELECT a.id, a.item_id, a.is_gold, a.status, a.leased_at, a.lease_expires_at, a.
 FROM live JOIN labeling_assignment a ON a.id = live.id JOIN labeling_item i ON i.id = a.item_id
 """
 
-# In the model's concrete-field order: given every field, Model.from_db ignores the names and
-# assigns the values in that order.
-_ASSIGNMENT_FIELDS = [
-    "id",
-    "project_id",
-    "item_id",
-    "expert_id",
-    "status",
-    "is_gold",
-    "leased_at",
-    "lease_expires_at",
-    "finished_at",
-    "draft",
-    "draft_saved_at",
-]
-
 
 @cache
 def _lease_columns() -> tuple[str, list[Columns]]:
@@ -202,23 +186,23 @@ def claim(
         [item_id, project.pk, _json(payload), is_gold],
     )
     item.project = project
-    assignment = Assignment.from_db(
-        connection.alias,
-        _ASSIGNMENT_FIELDS,
-        [
-            lease_id,
-            project.pk,
-            item_id,
-            expert.pk,
-            status,
-            is_gold,
-            leased_at,
-            expires_at,
-            None,
-            _json(draft),
-            draft_saved_at,
-        ],
+    # By name, not by position: from_db given every field would ignore the names and follow
+    # the model's field order.
+    assignment = Assignment(
+        id=lease_id,
+        project_id=project.pk,
+        item_id=item_id,
+        expert_id=expert.pk,
+        status=status,
+        is_gold=is_gold,
+        leased_at=leased_at,
+        lease_expires_at=expires_at,
+        finished_at=None,
+        draft=_json(draft),
+        draft_saved_at=draft_saved_at,
     )
+    assignment._state.adding = False
+    assignment._state.db = connection.alias
     assignment.item = item
     assignment.project = project
     assignment.expert = expert
