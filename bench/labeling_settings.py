@@ -6,6 +6,4 @@ from config.settings.test import DATABASES, REDIS_URL
 
 DEBUG = False
 DATABASES["default"]["CONN_MAX_AGE"] = 60
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-}
+CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}

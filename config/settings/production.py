@@ -19,7 +19,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # Rate limits and TOTP replay protection must be shared by every web process.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
     }
 }

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import NotFound
+from core.rawsql import Columns
 from labeling.models import Annotation, Appeal, Assignment, ExpertProjectStats, LabelingConfig
-from labeling.rawsql import Columns
 from marketplace.models import Project, ProjectStatus
 
 

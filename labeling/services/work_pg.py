@@ -19,8 +19,8 @@ from functools import cache
 from django.db import connection
 
 from accounts.models import User
+from core.rawsql import Columns
 from labeling.models import Annotation, Assignment, Item, LabelingConfig
-from labeling.rawsql import Columns
 from marketplace.models import Project
 
 _LOCK_STATS = """

@@ -45,3 +45,25 @@ def test_anonymous_gets_a_stable_error_shape(api_client):
     response = api_client.get("/api/v1/me/")
     assert response.status_code in (401, 403)
     assert set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+def test_an_expired_token_or_a_deactivated_user_is_refused(api_client, expert):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services import api_token_create
+
+    token, raw = api_token_create(user=expert, name="script")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/me/").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None  # the hand-written lookup still records use
+
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=None)
+    assert api_client.get("/api/v1/me/").status_code == 200
+    type(expert).objects.filter(pk=expert.pk).update(is_active=False)
+    assert api_client.get("/api/v1/me/").status_code == 401
