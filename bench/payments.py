@@ -15,8 +15,11 @@ an active payout account, then times:
 Data shape: each expert works in `--spread` projects (default 3: 300 experts per project in the
 full run, 10,000 × 3 = 30,000 top-up entries). `--worst-case` puts every expert in every project
 (the shape of the first benchmark: one top-up entry per annotation, 1,000,000 of them).
-`settle_cpu_s` adds this process's CPU time and its PostgreSQL backend's (read from /proc when
-the server runs here): steadier than wall-clock time on a shared machine.
+Earnings are posted by `earnings_post_all()` on `--connections` connections at once (disjoint
+groups of projects, each under its projects' settlement locks), fair pay a batch of projects per
+connection, as the beat task's Celery fan-out runs it. `settle_cpu_s` is the machine's CPU time
+over the settlement (all PostgreSQL backends and this process): on an idle machine, the
+settlement's.
 
     python bench/payments.py               # 1,000,000 annotations, 10,000 experts, 100 projects
     python bench/payments.py --worst-case  # the same, every expert in every project
@@ -167,27 +170,21 @@ def setup(annotations: int, experts: int, projects: int, spread: int) -> list[in
               FROM labeling_assignment a
             """
         )
-        cur.execute("ANALYZE")
+        # Vacuumed as well as analyzed: in production the accepted work piles up over days and
+        # autovacuum has long been through it; here it was inserted seconds ago, and autovacuum
+        # would otherwise run over these million-row tables during the timed settlement.
+        cur.execute("VACUUM ANALYZE")
     log(f"inserted {annotations:,} accepted annotations in {time.perf_counter() - t0:.1f} s")
     return pids
 
 
-def _backend_pid(connection) -> int:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        return cur.fetchone()[0]
-
-
-def _cpu(pid: int) -> float:
-    """CPU seconds of this process plus the PostgreSQL backend serving it (when the server runs
-    on this machine): comparable across runs on a busy machine, unlike wall-clock time."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        backend = 0.0
-    return time.process_time() + backend
+def _cpu() -> float:
+    """CPU seconds used so far by the whole machine (user + nice + system, from /proc/stat):
+    the settlement runs on several PostgreSQL backends that come and go, so this counts them
+    all; on an idle machine it is the settlement's CPU time."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    return (int(fields[0]) + int(fields[1]) + int(fields[2])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -199,6 +196,12 @@ def main() -> None:
     parser.add_argument("--projects", type=int)
     parser.add_argument(
         "--spread", type=int, default=3, help="projects each expert works in (default 3)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=2,
+        help="connections settling at once (PLUMBLINE_SETTLEMENT_CONNECTIONS; default 2)",
     )
     parser.add_argument(
         "--worst-case",
@@ -225,27 +228,33 @@ def main() -> None:
         spread = projects if args.worst_case else min(args.spread, projects)
         pids = setup(n, experts, projects, spread)
 
+        from core.parallel import run_on_connections
         from payments import services
         from payments.models import FairPayCredit, JournalEntry, Payout, Posting
         from payments.selectors import ledger_total
         from payments.services.fairpay import FAIRPAY_BATCH_PROJECTS
 
-        backend = _backend_pid(connection)
-        c0, t0 = _cpu(backend), time.perf_counter()
-        earned = services.earnings_post(check_spend=False)
+        workers = args.connections
+        c0, t0 = _cpu(), time.perf_counter()
+        earned = services.earnings_post_all(check_spend=False, workers=workers)
         settle_earnings = time.perf_counter() - t0
-        earnings_cpu = _cpu(backend) - c0
+        earnings_cpu = _cpu() - c0
         log(f"earnings: {earned:,} entries in {settle_earnings:.1f} s (CPU {earnings_cpu:.1f} s)")
 
-        c0, t0 = _cpu(backend), time.perf_counter()
-        topped = 0
-        for i in range(0, len(pids), FAIRPAY_BATCH_PROJECTS):
-            audits = services.fairpay_settle_projects(
-                project_ids=pids[i : i + FAIRPAY_BATCH_PROJECTS]
-            )
-            topped += sum(a.total_minor for a in audits.values())
+        # As the beat task fans out: one transaction per batch of projects, `workers` batches
+        # at a time (the Celery worker's concurrency).
+        c0, t0 = _cpu(), time.perf_counter()
+        batches = [
+            {"project_ids": pids[i : i + FAIRPAY_BATCH_PROJECTS]}
+            for i in range(0, len(pids), FAIRPAY_BATCH_PROJECTS)
+        ]
+        topped = sum(
+            a.total_minor
+            for audits in run_on_connections(services.fairpay_settle_projects, batches, workers)
+            for a in audits.values()
+        )
         settle_fairpay = time.perf_counter() - t0
-        fairpay_cpu = _cpu(backend) - c0
+        fairpay_cpu = _cpu() - c0
         log(f"fair pay: {len(pids)} projects in {settle_fairpay:.1f} s (CPU {fairpay_cpu:.1f} s)")
 
         t0 = time.perf_counter()
@@ -267,6 +276,7 @@ def main() -> None:
             "experts": experts,
             "projects": projects,
             "projects_per_expert": spread,
+            "connections": workers,
             "settle_earnings_s": round(settle_earnings, 2),
             "settle_fairpay_s": round(settle_fairpay, 2),
             "settle_total_s": round(settle_earnings + settle_fairpay, 2),

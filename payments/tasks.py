@@ -106,7 +106,7 @@ def earnings_settle(full: bool = False) -> int:
     started = timezone.now()
     cursor = TaskCursor.objects.filter(name="earnings").first()
     since = None if full or cursor is None else cursor.value - EARNINGS_SWEEP_LAG
-    posted = services.earnings_post(since=since)
+    posted = services.earnings_post_all(since=since)
     with transaction.atomic():
         TaskCursor.objects.update_or_create(name="earnings", defaults={"value": started})
     return posted

@@ -2,7 +2,7 @@
 
 from payments.models.events import StripeEvent
 from payments.models.funding import Funding
-from payments.models.ledger import EntryKind, JournalEntry, LedgerAccount, Posting
+from payments.models.ledger import Earning, EntryKind, JournalEntry, LedgerAccount, Posting
 from payments.models.payouts import (
     EscrowRefund,
     FairPayAudit,
@@ -14,6 +14,7 @@ from payments.models.payouts import (
 )
 
 __all__ = [
+    "Earning",
     "EntryKind",
     "EscrowRefund",
     "FairPayAudit",

@@ -242,3 +242,30 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount:+d}"
+
+
+class Earning(models.Model):
+    """Which annotation an earning entry paid, one row per earning, written with the entry.
+
+    The settlement's "not earned yet" test reads this narrow table (two integers a row) instead
+    of probing the journal's text keys: at a million earnings the journal is hundreds of
+    megabytes, this table a few dozen, and the test becomes one hash anti-join. The entry's
+    unique idempotency key (`earning:annotation:<id>`) still refuses a second earning."""
+
+    annotation = models.OneToOneField(
+        "labeling.Annotation",
+        primary_key=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,  # written beside the entry; annotations are never deleted once paid
+        related_name="+",
+    )
+    entry = models.ForeignKey(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,  # looked up by annotation only: one index to maintain, not two
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"annotation {self.annotation_id} → entry {self.entry_id}"

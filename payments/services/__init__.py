@@ -5,6 +5,7 @@ from payments.services.earnings import (
     adjustment_post,
     bonus_grant,
     earnings_post,
+    earnings_post_all,
     project_spend_check,
 )
 from payments.services.fairpay import fairpay_settle, fairpay_settle_projects
@@ -39,6 +40,7 @@ __all__ = [
     "adjustment_post",
     "bonus_grant",
     "earnings_post",
+    "earnings_post_all",
     "fairpay_settle",
     "fairpay_settle_projects",
     "payout_account_onboarding_link",

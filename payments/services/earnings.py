@@ -6,9 +6,11 @@ to the company on top of the pay as the marketplace's budget says). Gold tasks e
 other; an overturned rejection earns when it becomes `accepted`.
 
 On PostgreSQL earnings are posted set-based: per batch of annotations one statement inserts the
-entries not posted yet and their postings, in one transaction, under the settlement advisory lock
-(concurrent runs take turns, so the second posts nothing twice), guarded by the unique
-idempotency key and checked by the statement-level balance triggers. Elsewhere (the SQLite demo)
+entries not posted yet and their postings, in one transaction, under the settlement advisory
+locks of its projects (concurrent runs on a project take turns, so the second posts nothing
+twice), guarded by the unique idempotency key and checked by the statement-level balance
+triggers. `earnings_post_all` splits the projects into groups of about equal work and posts
+each group on its own connection (PLUMBLINE_SETTLEMENT_CONNECTIONS). Elsewhere (the SQLite demo)
 the same entries go through `journal_entry_post` one by one.
 """
 
@@ -23,19 +25,20 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from accounts.services import audit_record
 from core.exceptions import InvalidState, NotPermitted, ValidationFailed
+from core.parallel import balanced_groups, run_on_connections
 from labeling.models import Annotation, Assignment
 from marketplace.models import Project, ProjectStatus
 from marketplace.money import bps_of, format_minor
 from marketplace.services import check_can_manage
 from marketplace.services.spend import project_set_spend_blocked
-from payments.models import EntryKind, FairPayCredit, JournalEntry, LedgerAccount
+from payments.models import Earning, EntryKind, FairPayCredit, JournalEntry, LedgerAccount
 from payments.selectors import ledger_account_balance, project_escrow_balance
 from payments.services.ledger import credit, debit, journal_entry_post, ledger_account_ensure
 
@@ -96,10 +99,13 @@ def _ensure_accounts(accepted) -> bool:
 
 # --- earnings ------------------------------------------------------------------------------------
 
-# Set-based settlements (earnings, fair pay) take this transaction-level advisory lock, so one
-# runs at a time and each statement sees every earning committed before it: the NOT EXISTS
-# filter below is then exact, and entries are inserted without ON CONFLICT (which cost a
-# speculative insertion and a RETURNING join per entry). The unique key still refuses a double.
+# Set-based settlements (earnings, fair pay) take a transaction-level advisory lock per project
+# (in project id order, so two settlements never deadlock), and each statement is restricted to
+# the projects its transaction holds: settlements of one project run one after the other and
+# each sees every earning committed before it, so the NOT EXISTS filter below is exact and
+# entries are inserted without ON CONFLICT (which cost a speculative insertion and a RETURNING
+# join per entry); settlements of disjoint projects run side by side on separate connections.
+# The unique key still refuses a double.
 SETTLEMENT_LOCK = 0x706C62  # "plb"
 
 # One statement per batch: entries and their postings, ids taken from the entries' sequence up
@@ -125,8 +131,7 @@ WITH src AS MATERIALIZED (
         ON fee.kind = 'platform_fees' AND fee.owner_key = 'platform'
        AND fee.currency = upper(p.currency)
      WHERE a.review_status = 'accepted' {where}
-       AND NOT EXISTS (SELECT FROM payments_journalentry j
-                        WHERE j.idempotency_key = 'earning:annotation:' || a.id)
+       AND NOT EXISTS (SELECT FROM payments_earning e WHERE e.annotation_id = a.id)
 ), entries AS (
     INSERT INTO payments_journalentry
         (id, idempotency_key, kind, currency, description, effective_at, created_at, metadata,
@@ -137,6 +142,9 @@ WITH src AS MATERIALIZED (
                               'expert_id', src.expert_id, 'pay', src.pay, 'fee', src.fee),
            NULL, NULL, true
       FROM src
+), earned AS (
+    INSERT INTO payments_earning (annotation_id, entry_id)
+    SELECT src.annotation_id, src.entry_id FROM src
 ), postings AS (
     INSERT INTO payments_posting (entry_id, account_id, amount, bulk)
     SELECT src.entry_id, x.account_id, x.amount, true
@@ -148,8 +156,10 @@ WITH src AS MATERIALIZED (
 SELECT count(*) FROM src
 """
 
-# Annotation ids per statement: bounds the statement's hash tables and transition tables.
-EARN_BATCH_IDS = 250_000
+# Annotations per statement (about): bounds the statement's hash tables and transition tables.
+# A batch is a run of whole projects, so each statement reads only its own annotations; a
+# project larger than this is cut into ranges of annotation ids.
+EARN_BATCH_ROWS = 250_000
 SETTLEMENT_WORK_MEM = "64MB"
 
 
@@ -183,10 +193,18 @@ def _accepted(annotation_ids, project_ids, since):
     return qs
 
 
-def settlement_lock() -> None:
-    """Serialize set-based settlements (PostgreSQL; until the end of the transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETTLEMENT_LOCK])
+def settlement_lock(project_ids: Iterable[int]) -> list[int]:
+    """Take the settlement lock of each project (PostgreSQL; until the end of the transaction),
+    in id order. Returns the sorted ids."""
+    pids = sorted({int(p) for p in project_ids})
+    if pids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(%s, p)) "
+                "FROM (SELECT p FROM unnest(%s::int[]) AS p ORDER BY p) AS locked",
+                [SETTLEMENT_LOCK, pids],
+            )
+    return pids
 
 
 @transaction.atomic
@@ -209,11 +227,18 @@ def earnings_post(
         return 0
     qs = _accepted(ids, pids, since)
     if connection.vendor == "postgresql":
-        settlement_lock()
+        # Lock the projects this call may touch, then touch only those: work accepted in other
+        # projects meanwhile waits for the next run.
+        if pids is None:
+            pids = list(qs.order_by().values_list("project_id", flat=True).distinct())
+        pids = settlement_lock(pids)
+        if not pids:
+            return 0
+        qs = _accepted(ids, pids, since)
     if not _ensure_accounts(qs):
         return 0
     if connection.vendor == "postgresql":
-        posted = _earnings_post_sql(qs, ids, pids, since)
+        posted = _earnings_post_sql(qs, ids, since)
     else:
         posted = _earnings_post_one_by_one(qs)
     if check_spend and posted:
@@ -222,8 +247,60 @@ def earnings_post(
     return posted
 
 
-def _earnings_post_sql(qs, ids, pids, since) -> int:
-    where, params = _filters(annotation_ids=ids, project_ids=pids, since=since)
+def earnings_post_all(
+    *, since: datetime | None = None, check_spend: bool = True, workers: int | None = None
+) -> int:
+    """earnings_post for every project with accepted work (reviewed after `since`), the
+    projects split into groups of about equal work, each group in its own transaction on its
+    own connection, `workers` (PLUMBLINE_SETTLEMENT_CONNECTIONS) at a time. Returns how many
+    entries were posted."""
+    accepted = _accepted(None, None, since).order_by()
+    workers = workers or settings.PLUMBLINE_SETTLEMENT_CONNECTIONS
+    # Accounts first, committed: experts work in several projects, and a payable account
+    # inserted by one group's open transaction would make the others wait on its unique key.
+    with transaction.atomic():
+        if not _ensure_accounts(accepted):
+            return 0
+    weights = accepted.values("project_id").annotate(n=Count("id")).values_list("project_id", "n")
+    groups = balanced_groups(weights, workers)
+    posted = run_on_connections(
+        earnings_post,
+        [{"project_ids": g, "since": since, "check_spend": check_spend} for g in groups],
+        workers,
+    )
+    return sum(posted)
+
+
+def _earn_batches(qs) -> list[tuple[list[int], int | None, int | None]]:
+    """(project ids, lowest id, id bound) per statement: consecutive projects up to about
+    EARN_BATCH_ROWS accepted annotations; a larger project alone, in id ranges."""
+    rows = (
+        qs.order_by()
+        .values("project_id")
+        .annotate(n=Count("id"), lo=Min("id"), hi=Max("id"))
+        .values_list("project_id", "n", "lo", "hi")
+        .order_by("project_id")
+    )
+    batches: list[tuple[list[int], int | None, int | None]] = []
+    current: list[int] = []
+    size = 0
+    for pid, n, lo, hi in rows:
+        if n > EARN_BATCH_ROWS:
+            step = max(1, (hi - lo + 1) * EARN_BATCH_ROWS // n)
+            batches += [([pid], start, start + step) for start in range(lo, hi + 1, step)]
+            continue
+        if current and size + n > EARN_BATCH_ROWS:
+            batches.append((current, None, None))
+            current, size = [], 0
+        current.append(pid)
+        size += n
+    if current:
+        batches.append((current, None, None))
+    return batches
+
+
+def _earnings_post_sql(qs, ids, since) -> int:
+    where, params = _filters(annotation_ids=ids, project_ids=None, since=since)
     params["fee_bps"] = settings.PLUMBLINE_PLATFORM_FEE_BPS
     posted = 0
     with connection.cursor() as cursor:
@@ -231,30 +308,23 @@ def _earnings_post_sql(qs, ids, pids, since) -> int:
         params["seq"] = cursor.fetchone()[0]
         # Room for a batch's CTE and the triggers' transition tables in memory (4 MB spills).
         cursor.execute(f"SET LOCAL work_mem = '{SETTLEMENT_WORK_MEM}'")
-        bounds = qs.aggregate(lo=Min("id"), hi=Max("id"))
-        lo = bounds["lo"]
-        while lo is not None and lo <= bounds["hi"]:
+        for batch_pids, lo, hi in _earn_batches(qs):
+            batch_where = f"{where} AND a.project_id = ANY(%(batch)s)"
+            if lo is not None:
+                batch_where += " AND a.id >= %(lo)s AND a.id < %(hi)s"
             cursor.execute(
-                _EARN_SQL.format(where=f"{where} AND a.id >= %(lo)s AND a.id < %(hi)s"),
-                {**params, "lo": lo, "hi": lo + EARN_BATCH_IDS},
+                _EARN_SQL.format(where=batch_where),
+                {**params, "batch": batch_pids, "lo": lo, "hi": hi},
             )
             posted += cursor.fetchone()[0]
-            lo += EARN_BATCH_IDS
         cursor.execute("SET LOCAL work_mem TO DEFAULT")
     return posted
 
 
 def _earnings_post_one_by_one(qs) -> int:
     posted = 0
-    done = set(
-        JournalEntry.objects.filter(kind=EntryKind.EARNING).values_list(
-            "idempotency_key", flat=True
-        )
-    )
-    for a in qs.select_related("project__organization", "expert").order_by("id").iterator():
-        key = earning_key(a.pk)
-        if key in done:
-            continue
+    unearned = qs.exclude(pk__in=Earning.objects.values("annotation_id"))
+    for a in unearned.select_related("project__organization", "expert").order_by("id").iterator():
         earning_post_one(a)
         posted += 1
     return posted
@@ -272,7 +342,7 @@ def earning_post_one(annotation: Annotation) -> JournalEntry:
     lines = [debit(escrow, pay + fee), credit(payable, pay)]
     if fee:
         lines.append(credit(ledger_account_ensure(kind=Kind.PLATFORM_FEES, currency=currency), fee))
-    return journal_entry_post(
+    entry = journal_entry_post(
         idempotency_key=earning_key(annotation.pk),
         kind=EntryKind.EARNING,
         currency=currency,
@@ -286,6 +356,8 @@ def earning_post_one(annotation: Annotation) -> JournalEntry:
             "fee": fee,
         },
     )
+    Earning.objects.get_or_create(annotation_id=annotation.pk, defaults={"entry": entry})
+    return entry
 
 
 def _enqueue_spend_checks(project_ids: Iterable[int]) -> None:
