@@ -46,6 +46,50 @@ class ExpertAnnotationSerializer(serializers.Serializer):
     rejection_reason = serializers.CharField()
 
 
+# The task endpoints run once or twice per task an expert does; DRF builds (deep-copies) every
+# declared field of a serializer per instance, which cost more than the rest of the
+# representation. task_data and annotation_data write the same dicts out, with module-level
+# fields for the conversions; the serializers above stay the documented schema, and
+# tests/labeling/test_task_representation.py checks both agree.
+_datetime = serializers.DateTimeField()
+
+
+def task_data(assignment) -> dict:
+    """TaskSerializer(assignment).data, written out."""
+    project = assignment.project
+    return {
+        "id": assignment.id,
+        "status": str(assignment.status),
+        "leased_at": _datetime.to_representation(assignment.leased_at),
+        "lease_expires_at": _datetime.to_representation(assignment.lease_expires_at),
+        "payload": assignment.item.payload,
+        "draft": assignment.draft,
+        "project": {
+            "id": project.id,
+            "title": str(project.title),
+            "task_type": str(project.task_type),
+            "task_config": project.task_config,
+            "response_schema": project.response_schema,
+        },
+    }
+
+
+def annotation_data(annotation) -> dict:
+    """ExpertAnnotationSerializer(annotation).data, written out."""
+    return {
+        "id": annotation.id,
+        "task": annotation.assignment_id,
+        "project": annotation.project_id,
+        "project_title": str(annotation.project.title),
+        "response": annotation.response,
+        "active_seconds": annotation.active_seconds,
+        "submitted_at": _datetime.to_representation(annotation.submitted_at),
+        "review_status": str(annotation.review_status),
+        "reviewed_at": _datetime.to_representation(annotation.reviewed_at),
+        "rejection_reason": str(annotation.rejection_reason),
+    }
+
+
 class TaskNextApi(APIView):
     @extend_schema(request=None, responses={200: TaskSerializer}, summary="Claim the next task")
     def post(self, request, project_id: int):
@@ -53,7 +97,7 @@ class TaskNextApi(APIView):
         # checked by the claim service (it answers 403 with the missing requirement).
         project = work_selectors.project_get_live(project_id=project_id)
         assignment = services.task_claim(project=project, expert=request.user)
-        return Response(TaskSerializer(assignment).data)
+        return Response(task_data(assignment))
 
 
 class TaskDetailApi(APIView):
@@ -62,7 +106,7 @@ class TaskDetailApi(APIView):
         assignment = work_selectors.assignment_get_for_expert(
             expert=request.user, assignment_id=task_id
         )
-        return Response(TaskSerializer(assignment).data)
+        return Response(task_data(assignment))
 
 
 class TaskDraftApi(APIView):
@@ -78,7 +122,7 @@ class TaskDraftApi(APIView):
         assignment = services.assignment_draft_save(
             assignment_id=task_id, expert=request.user, draft=data.validated_data["draft"]
         )
-        return Response(TaskSerializer(assignment).data)
+        return Response(task_data(assignment))
 
 
 class TaskReleaseApi(APIView):
@@ -94,7 +138,7 @@ class TaskReleaseApi(APIView):
         assignment = services.assignment_release(
             assignment_id=task_id, expert=request.user, skip=data.validated_data["skip"]
         )
-        return Response(TaskSerializer(assignment).data)
+        return Response(task_data(assignment))
 
 
 class TaskSubmitApi(APIView):
@@ -113,7 +157,7 @@ class TaskSubmitApi(APIView):
         annotation = services.annotation_submit(
             assignment_id=task_id, expert=request.user, **data.validated_data
         )
-        return Response(ExpertAnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
+        return Response(annotation_data(annotation), status=status.HTTP_201_CREATED)
 
 
 class MyAnnotationListApi(ListAPIView):
