@@ -25,7 +25,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -215,10 +215,13 @@ def earnings_post(
     project_ids: Iterable[int] | None = None,
     since: datetime | None = None,
     check_spend: bool = True,
+    accounts_ready: bool = False,
 ) -> int:
     """Post the earning of every accepted annotation matching the filters that has none yet.
     Returns how many entries were posted. Idempotent: run it twice, posts nothing the second
-    time; an annotation accepted twice (a retried acceptance) earns once."""
+    time; an annotation accepted twice (a retried acceptance) earns once. `accounts_ready`: the
+    caller has opened the ledger accounts these annotations need (earnings_post_all does, once
+    for all its groups)."""
     ids = None if annotation_ids is None else sorted({int(i) for i in annotation_ids})
     if project_id is not None:
         project_ids = [project_id, *(project_ids or [])]
@@ -235,7 +238,12 @@ def earnings_post(
         if not pids:
             return 0
         qs = _accepted(ids, pids, since)
-    if not _ensure_accounts(qs):
+        # Nothing left to earn (fair pay's catch-up, a repeated sweep): one anti-join that stops
+        # at the first unearned annotation, instead of the account checks and batch statements.
+        earned = Earning.objects.filter(annotation_id=OuterRef("pk"))
+        if not qs.filter(~Exists(earned)).exists():
+            return 0
+    if not accounts_ready and not _ensure_accounts(qs):
         return 0
     if connection.vendor == "postgresql":
         posted = _earnings_post_sql(qs, ids, since)
@@ -265,7 +273,10 @@ def earnings_post_all(
     groups = balanced_groups(weights, workers)
     posted = run_on_connections(
         earnings_post,
-        [{"project_ids": g, "since": since, "check_spend": check_spend} for g in groups],
+        [
+            {"project_ids": g, "since": since, "check_spend": check_spend, "accounts_ready": True}
+            for g in groups
+        ],
         workers,
     )
     return sum(posted)
