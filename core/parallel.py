@@ -21,9 +21,8 @@ def run_on_connections(fn: Callable[..., T], calls: Sequence[dict], workers: int
     its own database connection (closed when the call ends). Runs them one after the other, on
     this connection, where parallel work could not see this transaction's writes (inside an
     atomic block), on SQLite (one writer) or when there is nothing to share."""
-    if workers <= 1 or len(calls) <= 1 or connection.vendor != "postgresql":
-        return [fn(**kwargs) for kwargs in calls]
-    if connection.in_atomic_block:
+    serial = workers <= 1 or len(calls) <= 1 or connection.vendor != "postgresql"
+    if serial or connection.in_atomic_block:
         return [fn(**kwargs) for kwargs in calls]
 
     def one(kwargs: dict) -> T:
