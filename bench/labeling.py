@@ -66,6 +66,7 @@ def _cycle_worker(
     import httpx
 
     results: dict = {"cycles": [], "claims": [], "submits": [], "errors": {}, "no_task": 0}
+    cpu_before = time.process_time()
     lock = threading.Lock()
 
     def run(token: str) -> None:
@@ -110,6 +111,7 @@ def _cycle_worker(
         t.start()
     for t in threads:
         t.join()
+    results["cpu_s"] = time.process_time() - cpu_before
     return results
 
 
@@ -408,17 +410,24 @@ def _server_pids(master_pid: int, db_name: str) -> list[int]:
     return pids
 
 
-def server_cpu_seconds(master_pid: int, db_name: str) -> float:
-    """CPU time (user + system) used so far by the server side: gunicorn workers + backends."""
+def server_cpu_split(master_pid: int, db_name: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by the server side, in seconds: gunicorn workers
+    ("app") and PostgreSQL backends of the bench database ("db")."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    split = {"app": 0, "db": 0}
     for pid in _server_pids(master_pid, db_name):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        side = "app" if int(fields[1]) == master_pid else "db"  # fields[1]: the parent's pid
+        split[side] += int(fields[11]) + int(fields[12])  # utime, stime
+    return {side: t / ticks for side, t in split.items()}
+
+
+def server_cpu_seconds(master_pid: int, db_name: str) -> float:
+    """CPU time (user + system) used so far by the server side: gunicorn workers + backends."""
+    return sum(server_cpu_split(master_pid, db_name).values())
 
 
 _SERVER: dict = {}
@@ -431,21 +440,25 @@ def ms(seconds: float) -> float:
 def run_throughput(pool, base_url, project, experts, clients: int, duration: float) -> dict:
     tokens = [t for _, t in experts]
     start_at = time.time() + 0.5  # the client processes are already spawned and warm
-    cpu_before = server_cpu_seconds(_SERVER["pid"], _SERVER["db"]) if _SERVER else 0.0
+    cpu_before = server_cpu_split(_SERVER["pid"], _SERVER["db"]) if _SERVER else None
     groups = _split(tokens, min(4, clients))
     futures = [
         pool.submit(_cycle_worker, base_url, project.pk, g, duration, start_at) for g in groups
     ]
-    cycles, claims, submits, errors, no_task = [], [], [], {}, 0
+    cycles, claims, submits, errors, no_task, client_cpu = [], [], [], {}, 0, 0.0
     for f in futures:
         r = f.result()
+        client_cpu += r["cpu_s"]
         cycles += r["cycles"]
         claims += r["claims"]
         submits += r["submits"]
         no_task += r["no_task"]
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
-    cpu = (server_cpu_seconds(_SERVER["pid"], _SERVER["db"]) - cpu_before) if _SERVER else 0.0
+    cpu_after = server_cpu_split(_SERVER["pid"], _SERVER["db"]) if _SERVER else None
+    app_cpu = cpu_after["app"] - cpu_before["app"] if cpu_after else 0.0
+    db_cpu = cpu_after["db"] - cpu_before["db"] if cpu_after else 0.0
+    cpu = app_cpu + db_cpu
     out = {
         "clients": clients,
         "cycles": len(cycles),
@@ -457,6 +470,10 @@ def run_throughput(pool, base_url, project, experts, clients: int, duration: flo
         # Server-side CPU (gunicorn workers + PostgreSQL backends) per cycle: what one cycle
         # costs whatever else the machine is doing; 2 idle cores give ~2000 / this cycles/s.
         "server_cpu_ms_per_cycle": round(cpu * 1000 / len(cycles), 1) if cycles else None,
+        "app_cpu_ms_per_cycle": round(app_cpu * 1000 / len(cycles), 1) if cycles else None,
+        "db_cpu_ms_per_cycle": round(db_cpu * 1000 / len(cycles), 1) if cycles else None,
+        # The load generator shares the machine: its CPU is not the server's but is not free.
+        "client_cpu_ms_per_cycle": round(client_cpu * 1000 / len(cycles), 1) if cycles else None,
         "errors": errors,
     }
     if no_task:
@@ -524,15 +541,13 @@ def profile_claim(project, expert, repeats: int) -> dict:
         now = timezone.now()
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS) " + work_pg._CLAIM,
-            {
-                "project": project.pk,
-                "expert": expert.pk,
-                "stats": stats_id,
-                "now": now,
-                "expires": now + timedelta(minutes=30),
-                "want_gold": False,
-                "may_pick": True,
-            },
+            work_pg.claim_params(
+                project=project,
+                expert=expert,
+                stats_id=stats_id,
+                now=now,
+                expires=now + timedelta(minutes=30),
+            ),
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
@@ -638,7 +653,7 @@ def main() -> None:
             list(pool.map(_noop, range(16)))  # spawn the client processes first
             # Every gunicorn worker imports and resolves lazily on its first requests: keep
             # that (seconds of CPU per worker) out of the measured levels.
-            run_throughput(pool, base_url, throughput, warm, 8, 3.0 if quick else 6.0)
+            run_throughput(pool, base_url, throughput, warm, 8, 5.0 if quick else 8.0)
             step("throughput (claim + submit cycles)")
             results = {
                 c: run_throughput(pool, base_url, throughput, level_experts[c], c, duration)

@@ -15,9 +15,18 @@ class Assignment(models.Model):
         SKIPPED = "skipped", "Skipped"
 
     project = models.ForeignKey("marketplace.Project", on_delete=models.CASCADE, related_name="+")
-    item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="assignments")
+    # No separate indexes on item and expert: the unique (item, expert) index and the
+    # (expert, project, status) index lead with them. A lone expert index also tempted the
+    # planner into reading all of an expert's assignments for every "done by this expert?"
+    # probe of the claim (labeling/services/work_pg.py).
+    item = models.ForeignKey(
+        "labeling.Item", on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LEASED)
     # Denormalised from the item for counting gold served per expert; never serialized to experts.
@@ -62,10 +71,17 @@ class Annotation(models.Model):
     assignment = models.OneToOneField(
         Assignment, on_delete=models.PROTECT, related_name="annotation"
     )
-    project = models.ForeignKey("marketplace.Project", on_delete=models.CASCADE, related_name="+")
+    # No separate indexes on project and expert: the (project, review_status, submitted_at) and
+    # (expert, -submitted_at) indexes lead with them, and every index costs each submit a write.
+    project = models.ForeignKey(
+        "marketplace.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="annotations")
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+        db_index=False,
     )
     response = models.JSONField()
     active_seconds = models.PositiveIntegerField()

@@ -13,6 +13,7 @@ from labeling.models import Annotation, Assignment, ExpertProjectStats, Item
 from labeling.selectors.work import project_get_live
 from marketplace.exceptions import ProjectNotLive
 from marketplace.models import ProjectStatus
+from tests.factories import ExpertFactory
 from tests.labeling.factories import add_items, live_project
 
 GOOD = {"choice": "a", "strength": 2}
@@ -88,3 +89,77 @@ def test_a_remembered_verdict_does_not_outlive_a_pause_a_budget_stop_or_a_suspen
     with pytest.raises(ExpertSuspended):
         services.task_claim(project=project, expert=expert)
     assert Assignment.objects.filter(expert=expert).count() == 1
+
+
+def _plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.django_db
+def test_the_done_by_this_expert_probe_uses_the_item_expert_index_whatever_the_statistics(
+    organization, expert, other_expert
+):
+    """The claim skips items the expert already did with one probe of the unique (item, expert)
+    index per scanned item. Statistics that predate the expert's work once made PostgreSQL read
+    all of the expert's assignments for every scanned item instead (a claim 650 tasks in took
+    12 ms)."""
+    import json
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from labeling.services import work_pg
+
+    project = live_project(organization, overlap=2, gold_ratio_bps=0)
+    items = add_items(project, 400)
+    _claim_and_submit(project, expert)  # the stats row exists
+    others = [other_expert, *ExpertFactory.create_batch(29)]
+    with connection.cursor() as cursor:
+        # A table of some size, where the statistics put this expert at one row: 30 other
+        # experts who released each of the items (released leases keep no slot).
+        cursor.execute(
+            """INSERT INTO labeling_assignment (project_id, item_id, expert_id, status, is_gold,
+                   leased_at, lease_expires_at, finished_at)
+               SELECT %s, i.id, u.id, 'released', false, now(), now(), now()
+               FROM labeling_item i CROSS JOIN accounts_user u
+               WHERE i.project_id = %s AND u.id = ANY(%s)""",
+            [project.pk, project.pk, [u.pk for u in others]],
+        )
+        cursor.execute("ANALYZE labeling_assignment")
+        cursor.execute("ANALYZE labeling_item")
+        # Since the statistics were taken: 300 more items done, each still open for someone.
+        cursor.execute(
+            """INSERT INTO labeling_assignment (project_id, item_id, expert_id, status, is_gold,
+                   leased_at, lease_expires_at, finished_at)
+               SELECT %s, id, %s, 'released', false, now(), now(), now()
+               FROM labeling_item WHERE project_id = %s AND id > %s ORDER BY id LIMIT 300""",
+            [project.pk, expert.pk, project.pk, items[0].pk],
+        )
+
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        stats_id = work_pg.stats_lock(project=project, expert=expert)[0]
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + work_pg._CLAIM,
+            work_pg.claim_params(
+                project=project,
+                expert=expert,
+                stats_id=stats_id,
+                now=now,
+                expires=now + timedelta(minutes=30),
+            ),
+        )
+        plan = cursor.fetchone()[0]
+        transaction.set_rollback(True)
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    nodes = list(_plan_nodes(plan[0]["Plan"]))
+    probes = [n for n in nodes if n.get("Alias") == "u"]
+    assert probes, "the claim statement has a done-by-this-expert probe"
+    assert {n.get("Index Name") for n in probes} == {"assignment_once_per_expert"}
+    assert not [n for n in nodes if n["Node Type"] == "Materialize"]
+    # The pick passed over the expert's 300 (+1) done items, one index probe each.
+    assert max(n["Actual Loops"] for n in probes) >= 300
+    assert all(n.get("Rows Removed by Filter", 0) == 0 for n in probes)
