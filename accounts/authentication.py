@@ -1,12 +1,11 @@
 from functools import cache
 
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import API_TOKEN_PREFIX, ApiToken, User, hash_token
-from core.rawsql import Columns
+from core.rawsql import Columns, hot_cursor
 
 
 @cache
@@ -25,7 +24,7 @@ def _token_lookup() -> tuple[str, Columns, Columns]:
 def token_with_user(raw: str) -> ApiToken | None:
     """The token whose hash matches `raw`, its user loaded, or None."""
     sql, token_columns, user_columns = _token_lookup()
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [hash_token(raw)])
         row = cursor.fetchone()
     if row is None:

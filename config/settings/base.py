@@ -86,6 +86,12 @@ if _is_postgres and not env.bool("DATABASE_JIT", default=False):
     # Short OLTP queries (job board, claims) pay tens of milliseconds for JIT compilation and
     # gain nothing from it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if _is_postgres and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # Lets core.rawsql.hot_cursor prepare the few hand-written statements of the task cycle
+    # (token lookup, claim, submit) once per connection. The ORM's cursors bind client-side and
+    # never prepare. Turn off behind a pooler that cannot carry prepared statements (PgBouncer
+    # in transaction mode before 1.21), as Django does by default.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -19,7 +19,7 @@ from functools import cache
 from django.db import connection
 
 from accounts.models import User
-from core.rawsql import Columns
+from core.rawsql import Columns, hot_cursor
 from labeling.models import Annotation, Assignment, Item, LabelingConfig
 from marketplace.models import Project
 
@@ -130,7 +130,7 @@ def assignment_lock(*, assignment_id: int, expert: User) -> Assignment | None:
     """The expert's assignment with its item, project and the project's labeling config (as
     select_related would), the assignment row locked."""
     sql, columns = _lease_columns()
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [assignment_id, expert.pk])
         row = cursor.fetchone()
     if row is None:
@@ -155,7 +155,7 @@ def _json(text: str | None):
 
 def stats_lock(*, project: Project, expert: User) -> tuple | None:
     """(id, tasks_claimed, suspended_at, suspension_reason) of the locked row, or None."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_LOCK_STATS, [project.pk, expert.pk])
         return cursor.fetchone()
 
@@ -194,7 +194,7 @@ def claim(
 ) -> Assignment | None:
     """Called while holding the expert's stats row lock. The live lease, else a new one (when
     `may_pick`), else None."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
             _CLAIM,
             claim_params(
@@ -277,7 +277,7 @@ def submit_regular(
     """Called while holding the assignment's row lock, for a live lease on a regular (not gold)
     item. Returns the annotation and whether the expert's stats row was counted (False: it does
     not exist yet; the caller creates it)."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
             _SUBMIT,
             {

@@ -1,0 +1,71 @@
+"""The task cycle's hand-written statements are prepared once per database connection
+(core.rawsql.hot_cursor), and are not where the database options turn preparation off."""
+
+import pytest
+from django.db import connection
+
+from core.rawsql import hot_cursor
+from labeling import services
+from tests.labeling.factories import add_items, live_project
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _claim_and_submit(project, expert) -> None:
+    lease = services.task_claim(project=project, expert=expert)
+    services.annotation_submit(
+        assignment_id=lease.pk,
+        expert=expert,
+        response={"choice": "a", "strength": 2},
+        active_seconds=5,
+    )
+
+
+def test_claim_and_submit_statements_are_prepared_and_reused(organization, expert):
+    project = live_project(organization, overlap=2, gold_ratio_bps=0)
+    add_items(project, 4)
+    for _ in range(3):
+        _claim_and_submit(project, expert)
+
+    prepared = _prepared()
+    # The stats row lock, the claim, the lease lock and the submit: each prepared once, not
+    # once per call, and the statements take parameters ($1), not literal values.
+    assert sum("FROM labeling_expertprojectstats" in s and "FOR UPDATE" in s for s in prepared) == 1
+    assert sum("WITH live AS" in s for s in prepared) == 1
+    assert sum("INSERT INTO labeling_annotation" in s for s in prepared) == 1
+    assert sum("FOR UPDATE OF a" in s for s in prepared) == 1
+    claim = next(s for s in prepared if "WITH live AS" in s)
+    assert "$1" in claim and str(project.pk) not in claim.split("$")[0][-20:]
+
+
+def test_the_task_api_authenticates_with_a_prepared_token_lookup(api_client, expert):
+    from accounts.services import api_token_create
+
+    _, raw = api_token_create(user=expert, name="cli")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    for _ in range(2):
+        assert api_client.get("/api/v1/me/").status_code == 200
+    assert sum("key_hash = $1" in s for s in _prepared()) == 1
+
+
+def test_without_a_prepare_threshold_nothing_is_prepared(organization, expert):
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.prepare_threshold
+    raw.prepare_threshold = None  # as DATABASE_PREPARED_STATEMENTS=0 (or Django's default)
+    try:
+        with hot_cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [41])
+            assert cursor.fetchone() == (42,)
+        project = live_project(organization, overlap=2, gold_ratio_bps=0)
+        add_items(project, 2)
+        _claim_and_submit(project, expert)
+        assert _prepared() == []
+    finally:
+        raw.prepare_threshold = saved
