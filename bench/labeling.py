@@ -13,9 +13,12 @@ httpx clients in several processes, authenticated with personal API tokens:
      fresh experts and by experts who already did --history tasks in the project;
   4. in-process profile: queries per claim/submit, marketplace eligibility
      (check_expert_can_work, uncached) next to the claim service, EXPLAIN ANALYZE of the claim
-     statement (labeling.services.work_pg).
+     statement (labeling.services.work_pg);
+  5. import rate for 1M items and export rate and peak memory for 1M annotations (20,000 with
+     --quick): bench/labeling_io.py, run as a child process after the server has stopped
+     (--skip-io leaves it out); its figures go under "import_export".
 
-    python bench/labeling.py            # full: 1M items, 15 s per level (~5 min on 2 cores)
+    python bench/labeling.py            # full: 1M items, 15 s per level, then import/export
     python bench/labeling.py --quick    # < 1 minute
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/plumbline_bench_labeling) names the
@@ -566,6 +569,18 @@ def profile_claim(project, expert, repeats: int) -> dict:
     }
 
 
+def run_import_export(quick: bool) -> dict:
+    """bench/labeling_io.py in a child process (its own database on the same server, its own
+    memory figures); its progress goes to our stderr, its last stdout line is its JSON."""
+    command = [sys.executable, str(ROOT / "bench" / "labeling_io.py")]
+    if quick:
+        command.append("--quick")
+    done = subprocess.run(
+        command, cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # --- Main --------------------------------------------------------------------------------------
 
 
@@ -579,6 +594,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--big", type=int, help="items of the large project (1M; 100k quick)")
     parser.add_argument("--history", type=int, help="tasks already done by 'busy' experts")
+    parser.add_argument("--skip-io", action="store_true", help="leave out import/export")
     args = parser.parse_args()
 
     quick = args.quick
@@ -675,6 +691,15 @@ def main() -> None:
         prof = profile_claim(p_big, busy[0][0], 30 if quick else 100)
         step("claim query plan (large project, busy expert):\n" + prof.pop("claim_query_plan"))
 
+        io = None
+        if not args.skip_io:
+            step("import/export (bench/labeling_io.py)")
+            io = run_import_export(quick)
+            step(
+                f"  import {io['import_items_per_s']:,} items/s, export "
+                f"{io['export_rows_per_s']:,} rows/s, peak RSS {io['export_peak_rss_mb']} MB"
+            )
+
         def p95(label):
             return max(next_task[label]["fresh"]["p95_ms"], next_task[label]["busy"]["p95_ms"])
 
@@ -702,6 +727,10 @@ def main() -> None:
                 "detail": next_task,
             },
             "profile": prof,
+            "import_items_per_s": io["import_items_per_s"] if io else None,
+            "export_rows_per_s": io["export_rows_per_s"] if io else None,
+            "export_peak_rss_mb": io["export_peak_rss_mb"] if io else None,
+            "import_export": io,
             "elapsed_s": round(time.time() - started, 1),
         }
     finally:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import NotFound
-from core.rawsql import Columns
+from core.rawsql import Columns, hot_cursor
 from labeling.models import Annotation, Appeal, Assignment, ExpertProjectStats, LabelingConfig
 from marketplace.models import Project, ProjectStatus
 
@@ -27,7 +27,8 @@ WHERE p.id = %s AND p.status = %s
 
 def project_get_live(*, project_id: int) -> Project:
     """A live project with its labeling config (select_related), for the claim path: one
-    hand-written statement on PostgreSQL (compiling the ORM query cost more than running it).
+    hand-written statement on PostgreSQL, prepared (compiling the ORM query cost more than
+    running it).
     Existence of non-live projects is not disclosed (404)."""
     if connection.vendor != "postgresql":
         project = (
@@ -39,7 +40,7 @@ def project_get_live(*, project_id: int) -> Project:
             raise NotFound("No such project.")
         return project
     sql, p, c = _live_project_sql()
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [project_id, ProjectStatus.LIVE])
         row = cursor.fetchone()
     if row is None:

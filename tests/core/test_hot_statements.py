@@ -6,6 +6,7 @@ from django.db import connection
 
 from core.rawsql import hot_cursor
 from labeling import services
+from labeling.selectors.work import project_get_live
 from tests.labeling.factories import add_items, live_project
 
 pytestmark = pytest.mark.django_db
@@ -31,17 +32,21 @@ def test_claim_and_submit_statements_are_prepared_and_reused(organization, exper
     project = live_project(organization, overlap=2, gold_ratio_bps=0)
     add_items(project, 4)
     for _ in range(3):
-        _claim_and_submit(project, expert)
+        _claim_and_submit(project_get_live(project_id=project.pk), expert)
 
     prepared = _prepared()
-    # The stats row lock, the claim, the lease lock and the submit: each prepared once, not
-    # once per call, and the statements take parameters ($1), not literal values.
-    assert sum("FROM labeling_expertprojectstats" in s and "FOR UPDATE" in s for s in prepared) == 1
-    assert sum("WITH live AS" in s for s in prepared) == 1
-    assert sum("INSERT INTO labeling_annotation" in s for s in prepared) == 1
-    assert sum("FOR UPDATE OF a" in s for s in prepared) == 1
-    claim = next(s for s in prepared if "WITH live AS" in s)
-    assert "$1" in claim and str(project.pk) not in claim.split("$")[0][-20:]
+    # The live project, the stats row lock, the claim, the lease lock and the submit: each
+    # prepared once, not once per call, with parameters ($1...) instead of values.
+    for marker in (
+        "FROM marketplace_project p LEFT JOIN labeling_labelingconfig",
+        "FROM labeling_expertprojectstats",
+        "WITH live AS",
+        "FOR UPDATE OF a",
+        "INSERT INTO labeling_annotation",
+    ):
+        matching = [s for s in prepared if marker in s]
+        assert len(matching) == 1, marker
+        assert "$1" in matching[0] and "%s" not in matching[0] and "%(" not in matching[0]
 
 
 def test_the_task_api_authenticates_with_a_prepared_token_lookup(api_client, expert):
