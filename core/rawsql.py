@@ -1,8 +1,15 @@
 """Hand-written SQL on hot paths, turned back into model instances the way the ORM would."""
 
-from functools import cache
-
 from django.db import connection, models
+from django.db.backends.postgresql.base import ServerBindingCursor
+
+
+class PreparingCursor(ServerBindingCursor):
+    """Binds parameters server-side and prepares every statement it runs (psycopg caches the
+    prepared statements per connection)."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 def hot_cursor():
@@ -21,22 +28,10 @@ def hot_cursor():
         return connection.cursor()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor = _preparing_cursor_class()(connection.connection)
+        cursor = PreparingCursor(connection.connection)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
-
-
-@cache
-def _preparing_cursor_class():
-    # Imported on first use, on PostgreSQL only.
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=True, binary=None):
-            return super().execute(query, params, prepare=prepare, binary=binary)
-
-    return PreparingCursor
 
 
 class Columns:

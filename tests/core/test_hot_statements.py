@@ -5,9 +5,8 @@ import pytest
 from django.db import connection
 
 from core.rawsql import hot_cursor
-from labeling import services
 from labeling.selectors.work import project_get_live
-from tests.labeling.factories import add_items, live_project
+from tests.labeling.factories import add_items, claim_and_submit, live_project
 
 pytestmark = pytest.mark.django_db
 
@@ -18,21 +17,11 @@ def _prepared() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _claim_and_submit(project, expert) -> None:
-    lease = services.task_claim(project=project, expert=expert)
-    services.annotation_submit(
-        assignment_id=lease.pk,
-        expert=expert,
-        response={"choice": "a", "strength": 2},
-        active_seconds=5,
-    )
-
-
 def test_claim_and_submit_statements_are_prepared_and_reused(organization, expert):
     project = live_project(organization, overlap=2, gold_ratio_bps=0)
     add_items(project, 4)
     for _ in range(3):
-        _claim_and_submit(project_get_live(project_id=project.pk), expert)
+        claim_and_submit(project_get_live(project_id=project.pk), expert)
 
     prepared = _prepared()
     # The live project, the stats row lock, the claim, the lease lock and the submit: each
@@ -70,7 +59,7 @@ def test_without_a_prepare_threshold_nothing_is_prepared(organization, expert):
             assert cursor.fetchone() == (42,)
         project = live_project(organization, overlap=2, gold_ratio_bps=0)
         add_items(project, 2)
-        _claim_and_submit(project, expert)
+        claim_and_submit(project, expert)
         assert _prepared() == []
     finally:
         raw.prepare_threshold = saved

@@ -38,3 +38,16 @@ def add_items(project, n: int, *, gold: int = 0, start: int = 0, priority: int =
         for i in range(gold)
     ]
     return Item.objects.bulk_create(items)
+
+
+def claim_and_submit(project, expert) -> None:
+    """One task cycle through the services: claim the next task, submit a valid answer."""
+    from labeling import services
+
+    lease = services.task_claim(project=project, expert=expert)
+    services.annotation_submit(
+        assignment_id=lease.pk,
+        expert=expert,
+        response={"choice": "a", "strength": 2},
+        active_seconds=5,
+    )

@@ -14,16 +14,9 @@ from labeling.selectors.work import project_get_live
 from marketplace.exceptions import ProjectNotLive
 from marketplace.models import ProjectStatus
 from tests.factories import ExpertFactory
-from tests.labeling.factories import add_items, live_project
+from tests.labeling.factories import add_items, claim_and_submit, live_project
 
 GOOD = {"choice": "a", "strength": 2}
-
-
-def _claim_and_submit(project, expert):
-    lease = services.task_claim(project=project, expert=expert)
-    services.annotation_submit(
-        assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5
-    )
 
 
 @pytest.mark.django_db
@@ -33,7 +26,7 @@ def test_claim_and_submit_take_four_statements_each_and_store_the_same_state(
     assert connection.vendor == "postgresql"
     project = live_project(organization, overlap=2, gold_ratio_bps=0)
     add_items(project, 3)
-    _claim_and_submit(project, expert)  # creates the stats row, remembers the verdict
+    claim_and_submit(project, expert)  # creates the stats row, remembers the verdict
 
     with django_assert_num_queries(1):
         project = project_get_live(project_id=project.pk)
@@ -68,7 +61,7 @@ def test_a_remembered_verdict_does_not_outlive_a_pause_a_budget_stop_or_a_suspen
 ):
     project = live_project(organization, overlap=2)
     add_items(project, 5)
-    _claim_and_submit(project, expert)  # the expert-side verdict is now remembered
+    claim_and_submit(project, expert)  # the expert-side verdict is now remembered
 
     project.status = ProjectStatus.PAUSED
     project.save(update_fields=["status"])
@@ -114,7 +107,7 @@ def test_the_done_by_this_expert_probe_uses_the_item_expert_index_whatever_the_s
 
     project = live_project(organization, overlap=2, gold_ratio_bps=0)
     items = add_items(project, 400)
-    _claim_and_submit(project, expert)  # the stats row exists
+    claim_and_submit(project, expert)  # the stats row exists
     others = [other_expert, *ExpertFactory.create_batch(29)]
     with connection.cursor() as cursor:
         # A table of some size, where the statistics put this expert at one row: 30 other

@@ -4,9 +4,10 @@
 from django.utils import timezone
 
 from labeling.models import Annotation, Assignment, Item
-from marketplace.models import Project
+from marketplace.models import Project, ProjectStatus
 from payments.models import EntryKind, Funding, LedgerAccount
 from payments.services import credit, debit, journal_entry_post, ledger_account_ensure
+from tests.marketplace.factories import make_project
 
 Kind = LedgerAccount.Kind
 _counter = {"n": 0}
@@ -62,6 +63,16 @@ def accepted_work(
         )
         for a in assignments
     )
+
+
+def funded_project(organization, owner, escrow: int, **overrides) -> Project:
+    """A live project paying 5.00 a task (overlap 1) with `escrow` in its escrow account."""
+    fields = {"pay_per_task_minor": 500, "estimated_minutes": 10, "item_count": 100, "overlap": 1}
+    project = make_project(
+        organization, actor=owner, status=ProjectStatus.LIVE, **{**fields, **overrides}
+    )
+    fund_escrow(project, escrow)
+    return project
 
 
 def fund_escrow(project: Project, amount: int, *, tag: str = "") -> Funding:

@@ -11,24 +11,14 @@ from payments.exceptions import IdempotencyConflict  # noqa: F401 - documents th
 from payments.models import EntryKind, JournalEntry, Posting
 from tests.conftest import api_as
 from tests.marketplace.factories import make_project
-from tests.payments.money import accepted_work, fund_escrow, payable
+from tests.payments.money import accepted_work, fund_escrow, funded_project, payable
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def live(organization, owner):
-    project = make_project(
-        organization,
-        actor=owner,
-        status=ProjectStatus.LIVE,
-        pay_per_task_minor=500,
-        estimated_minutes=10,
-        item_count=100,
-        overlap=1,
-    )
-    fund_escrow(project, 100_000)
-    return project
+    return funded_project(organization, owner, 100_000)
 
 
 def test_an_accepted_annotation_earns_pay_and_fee_in_one_entry(live, expert):

@@ -7,30 +7,15 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from marketplace.models import ProjectStatus
 from payments import selectors, services
 from payments.models import Earning, EntryKind, JournalEntry
-from tests.marketplace.factories import make_project
-from tests.payments.money import accepted_work, fund_escrow, payable
+from tests.payments.money import accepted_work, funded_project, payable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def projects(organization, owner, n):
-    out = []
-    for _ in range(n):
-        project = make_project(
-            organization,
-            actor=owner,
-            status=ProjectStatus.LIVE,
-            pay_per_task_minor=500,
-            estimated_minutes=10,
-            item_count=100,
-            overlap=1,
-        )
-        fund_escrow(project, 1_000_000)
-        out.append(project)
-    return out
+    return [funded_project(organization, owner, 1_000_000) for _ in range(n)]
 
 
 def test_earnings_settle_on_two_connections_and_racing_runs_post_each_earning_once(
