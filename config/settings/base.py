@@ -160,6 +160,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plumbline"
+# Accept the code of the previous and next 30-second step too (RFC 6238, 5.2): with no
+# tolerance a code typed as the step turns over is refused. allauth marks a used code for the
+# whole window, so a code still works only once.
+MFA_TOTP_TOLERANCE = 1
 LOGIN_REDIRECT_URL = "dashboard"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "landing"

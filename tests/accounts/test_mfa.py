@@ -1,18 +1,11 @@
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.models import AuditEvent
+from tests.totp import totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def totp_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
 
 def test_expert_enrols_totp_and_the_next_login_demands_the_code(
@@ -61,3 +54,24 @@ def test_staff_without_mfa_are_sent_to_totp_setup(client, staff):
 def test_staff_with_mfa_reach_the_staff_home(client, staff_with_mfa):
     client.force_login(staff_with_mfa)
     assert client.get("/staff/").status_code == 200
+
+
+def test_a_code_typed_as_the_step_turns_over_is_accepted_once(client, expert):
+    secret = generate_totp_secret()
+    TOTP.activate(expert, secret)
+    client.post("/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"})
+
+    for stale in (totp_code(secret, steps_ago=2), "000000"):
+        client.post("/accounts/2fa/authenticate/", {"code": stale})
+        assert "_auth_user_id" not in client.session
+
+    previous_step = totp_code(secret, steps_ago=1)
+    response = client.post("/accounts/2fa/authenticate/", {"code": previous_step})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(expert.pk)
+
+    # Replaying the same code in another sign-in is refused.
+    client.logout()
+    client.post("/accounts/login/", {"login": expert.email, "password": "correct-horse-battery"})
+    client.post("/accounts/2fa/authenticate/", {"code": previous_step})
+    assert "_auth_user_id" not in client.session

@@ -9,12 +9,13 @@ from playwright.sync_api import expect
 
 from marketplace.models import ProjectStatus
 from payments import services
-from tests.browser.test_accounts import current_totp, sign_in
+from tests.browser.test_accounts import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import CompanyUserFactory, ExpertFactory, MembershipFactory, StaffFactory
 from tests.marketplace.factories import make_project
 from tests.payments.conftest import localstripe, localstripe_server  # noqa: F401 - fixtures
 from tests.payments.money import accepted_work, fund_escrow
+from tests.totp import totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +97,7 @@ def test_staff_open_the_pay_audit_chart(page, console_errors, db):
     secret = generate_totp_secret()
     TOTP.activate(staff, secret)
     sign_in(page, staff.email, PASSWORD)
-    page.get_by_label("Code").fill(current_totp(secret))
+    page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/staff/$"))
     page.goto("/staff/pay-audit/")

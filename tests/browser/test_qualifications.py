@@ -6,9 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from qualifications.models import Credential, Qualification, QualificationTest, Question
-from tests.browser.test_accounts import current_totp, sign_in
+from tests.browser.test_accounts import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import ExpertFactory, StaffFactory
+from tests.totp import totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -120,7 +121,7 @@ def test_staff_verify_a_credential(page, console_errors, db):
 
     sign_in(page, staff.email, PASSWORD)
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
-    page.get_by_label("Code").fill(current_totp(secret))
+    page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
