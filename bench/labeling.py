@@ -2,7 +2,7 @@
 
 Creates its own PostgreSQL database, fills it, starts gunicorn (config.wsgi, config.settings.test
 with DEBUG off, persistent DB connections, Redis cache) on a free local port and drives it with
-httpx clients in several processes, authenticated with personal API tokens:
+keep-alive http.client clients in several processes, authenticated with personal API tokens:
 
   1. throughput: each client is one expert looping POST /projects/{id}/tasks/next/ then
      POST /tasks/{id}/submit/ for --duration seconds, at 1, 8 and 32 clients: cycles/s and
@@ -30,6 +30,7 @@ JSON object.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -62,21 +63,53 @@ LATENCY_OVERLAP = 50  # items of the latency projects stay open whatever the his
 # --- Client side (runs in worker processes; no Django here) ------------------------------------
 
 
+class _Response:
+    __slots__ = ("status_code", "content")
+
+    def __init__(self, status_code: int, content: bytes):
+        self.status_code = status_code
+        self.content = content
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class _Client:
+    """One expert's keep-alive HTTP/1.1 connection (http.client). The load generator shares the
+    machine's cores with the server, so it is kept as light as it can be: httpx cost ~4 ms of
+    CPU per claim + submit cycle on a slow 2-core machine, more than a sixth of the server's."""
+
+    def __init__(self, base_url: str, token: str):
+        from urllib.parse import urlparse
+
+        url = urlparse(base_url)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(self, path: str, json_body=None) -> _Response:
+        body = b"" if json_body is None else json.dumps(json_body).encode()
+        self.conn.request("POST", path, body=body, headers=self.headers)
+        response = self.conn.getresponse()
+        return _Response(response.status, response.read())
+
+    def __enter__(self) -> _Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.close()
+
+
 def _cycle_worker(
     base_url: str, project_id: int, tokens: list[str], duration: float, start_at: float
 ) -> dict:
     """One process: a thread per token, each looping claim + submit until the deadline."""
-    import httpx
-
     results: dict = {"cycles": [], "claims": [], "submits": [], "errors": {}, "no_task": 0}
     cpu_before = time.process_time()
     lock = threading.Lock()
 
     def run(token: str) -> None:
         cycles, claims, submits, errors, no_task = [], [], [], {}, 0
-        with httpx.Client(
-            base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
-        ) as client:
+        with _Client(base_url, token) as client:
             while time.time() < start_at:
                 time.sleep(0.001)
             deadline = start_at + duration
@@ -92,7 +125,7 @@ def _cycle_worker(
                     continue
                 task = r.json()["id"]
                 r = client.post(
-                    f"/api/v1/tasks/{task}/submit/", json={"response": ANSWER, "active_seconds": 20}
+                    f"/api/v1/tasks/{task}/submit/", {"response": ANSWER, "active_seconds": 20}
                 )
                 t2 = time.perf_counter()
                 if r.status_code != 201:
@@ -120,17 +153,13 @@ def _cycle_worker(
 
 def _claim_worker(base_url: str, project_id: int, tokens: list[str], samples: int) -> dict:
     """Next-task latency: claim then release, `samples` times per token, a thread per token."""
-    import httpx
-
     latencies: list[float] = []
     errors: dict = {}
     lock = threading.Lock()
 
     def run(token: str) -> None:
         mine, errs = [], {}
-        with httpx.Client(
-            base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
-        ) as client:
+        with _Client(base_url, token) as client:
             for _ in range(samples):
                 t0 = time.perf_counter()
                 r = client.post(f"/api/v1/projects/{project_id}/tasks/next/")
@@ -138,7 +167,7 @@ def _claim_worker(base_url: str, project_id: int, tokens: list[str], samples: in
                 if r.status_code != 200:
                     errs[r.status_code] = errs.get(r.status_code, 0) + 1
                     continue
-                client.post(f"/api/v1/tasks/{r.json()['id']}/release/", json={})
+                client.post(f"/api/v1/tasks/{r.json()['id']}/release/", {})
         with lock:
             latencies.extend(mine)
             for k, v in errs.items():
@@ -153,8 +182,6 @@ def _claim_worker(base_url: str, project_id: int, tokens: list[str], samples: in
 
 
 def _noop(_: int) -> int:
-    import httpx  # noqa: F401 - pay the import before the clock starts
-
     return os.getpid()
 
 
@@ -540,14 +567,12 @@ def profile_claim(project, expert, repeats: int) -> dict:
     # The claim statement itself (work_pg._CLAIM: live lease, pick, lease insert, counters),
     # executed by EXPLAIN ANALYZE inside a transaction that is rolled back.
     with transaction.atomic(), connection.cursor() as cursor:
-        stats_id = work_pg.stats_lock(project=project, expert=expert)[0]
         now = timezone.now()
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS) " + work_pg._CLAIM,
             work_pg.claim_params(
                 project=project,
                 expert=expert,
-                stats_id=stats_id,
                 now=now,
                 expires=now + timedelta(minutes=30),
             ),

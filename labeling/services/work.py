@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -108,6 +108,8 @@ def _check_can_work(project: Project, expert: User) -> None:
     not remembered)."""
     ttl = settings.PLUMBLINE_CLAIM_VERDICT_SECONDS
     key = _verdict_key(project, expert)
+    # In this process's memory: a verdict is cheap to recompute and must not cost a round trip.
+    cache = caches["local"]
     live = project.status == ProjectStatus.LIVE and not project.spend_blocked
     if ttl and live and cache.get(key):
         return
@@ -165,38 +167,56 @@ def task_claim(*, project: Project, expert: User, now: datetime | None = None) -
     return assignment
 
 
+#: Runs of the claim statement before giving up. It runs again only when the same expert's
+#: stats row changed under it (a concurrent claim, release or submit of theirs).
+CLAIM_ATTEMPTS = 20
+
+
 def _task_claim_postgresql(
     *, project: Project, expert: User, now: datetime, config: LabelingConfig
 ) -> Assignment:
-    """task_claim in 4 statements (BEGIN, stats lock, one CTE statement, COMMIT): same rules,
-    same locks in the same order as the ORM version above."""
-    with transaction.atomic():
-        stats = work_pg.stats_lock(project=project, expert=expert)
-        if stats is None:  # the expert's first claim in the project
-            ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
-            stats = work_pg.stats_lock(project=project, expert=expert)
-        stats_id, tasks_claimed, suspended_at, suspension_reason = stats
-        if suspended_at is not None:
-            raise ExpertSuspended(suspension_reason or None)
-        limit = project.max_tasks_per_expert
-        may_pick = not (limit and tasks_claimed >= limit)
-        assignment = work_pg.claim(
-            project=project,
-            expert=expert,
-            stats_id=stats_id,
-            now=now,
-            expires=now + timedelta(minutes=config.lease_minutes),
-            want_gold=may_pick and _wants_gold(project),
-            may_pick=may_pick,
-        )
-        if assignment is None:
-            raise NoTaskAvailable() if may_pick else TaskLimitReached()
-    return assignment
+    """task_claim as one statement (`work_pg._CLAIM`, its own transaction): same rules, same
+    locks in the same order as the ORM version above."""
+    want_gold = _wants_gold(project)
+    expires = now + timedelta(minutes=config.lease_minutes)
+    for _ in range(CLAIM_ATTEMPTS):
+        try:
+            outcome = work_pg.claim(
+                project=project, expert=expert, now=now, expires=expires, want_gold=want_gold
+            )
+            if outcome is None:
+                # The expert's first claim in the project: create their stats row in the same
+                # transaction, so a refused first claim leaves nothing behind.
+                with transaction.atomic():
+                    ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
+                    outcome = work_pg.claim(
+                        project=project,
+                        expert=expert,
+                        now=now,
+                        expires=expires,
+                        want_gold=want_gold,
+                    )
+                    return _claimed(outcome)
+        except work_pg.Stale:
+            continue
+        return _claimed(outcome)
+    raise RuntimeError(f"claim statement stale {CLAIM_ATTEMPTS} times in a row")
+
+
+def _claimed(outcome: "work_pg.ClaimOutcome | None") -> Assignment:
+    if outcome is None:
+        raise RuntimeError("the expert's stats row vanished during a claim")
+    if outcome.suspended:
+        raise ExpertSuspended(outcome.suspension_reason or None)
+    if outcome.assignment is not None:
+        return outcome.assignment
+    raise NoTaskAvailable() if outcome.may_pick else TaskLimitReached()
 
 
 def _assignment_for_update(*, assignment_id: int, expert: User) -> Assignment:
     if connection.vendor == "postgresql":
-        assignment = work_pg.assignment_lock(assignment_id=assignment_id, expert=expert)
+        found = work_pg.assignment_get(assignment_id=assignment_id, expert=expert)
+        assignment = found[0] if found else None
     else:
         assignment = (
             Assignment.objects.select_for_update(of=("self",))
@@ -273,6 +293,15 @@ def annotation_submit(
 ) -> Annotation:
     """Store the expert's response once. A retried submit of the same lease returns the stored
     annotation unchanged (idempotent)."""
+    if connection.vendor == "postgresql":
+        annotation = _submit_regular_postgresql(
+            assignment_id=assignment_id,
+            expert=expert,
+            response=response,
+            active_seconds=active_seconds,
+        )
+        if annotation is not None:
+            return annotation
     with transaction.atomic():
         assignment = _assignment_for_update(assignment_id=assignment_id, expert=expert)
         if assignment.status == Assignment.Status.SUBMITTED:
@@ -282,27 +311,9 @@ def annotation_submit(
             raise LeaseExpired()
         project = assignment.project
         project_validate_response(project, response)
-
-        lease_seconds = int((assignment.lease_expires_at - assignment.leased_at).total_seconds())
-        active_seconds = max(0, min(int(active_seconds), lease_seconds))
-        review_due_at = now + timedelta(days=project.review_window_days)
+        active_seconds = _active_seconds(assignment, active_seconds)
         item = assignment.item
         scored = item.is_gold and not item.gold_retired
-        if connection.vendor == "postgresql" and not scored:
-            # Regular items (no gold scoring): one statement, see work_pg.
-            annotation, counted = work_pg.submit_regular(
-                assignment=assignment,
-                expert=expert,
-                response=response,
-                active_seconds=active_seconds,
-                now=now,
-                review_due_at=review_due_at,
-            )
-            if not counted:  # no stats row yet (leases made outside task_claim)
-                stats = _stats_for_update(project=project, expert=expert)
-                stats.tasks_submitted += 1
-                stats.save(update_fields=["tasks_submitted", "updated_at"])
-            return annotation
         correct = None
         if scored:
             correct = score_gold(project.task_type, project.task_config, item.gold_answer, response)
@@ -314,7 +325,7 @@ def annotation_submit(
             response=response,
             active_seconds=active_seconds,
             submitted_at=now,
-            review_due_at=review_due_at,
+            review_due_at=now + timedelta(days=project.review_window_days),
             gold_correct=correct,
         )
         assignment.status = Assignment.Status.SUBMITTED
@@ -333,6 +344,43 @@ def annotation_submit(
             annotation.save(update_fields=["review_status"])
         stats.save()
     return annotation
+
+
+def _active_seconds(assignment: Assignment, active_seconds: int) -> int:
+    """The workspace's count of active seconds, clamped to the lease's length."""
+    lease_seconds = int((assignment.lease_expires_at - assignment.leased_at).total_seconds())
+    return max(0, min(int(active_seconds), lease_seconds))
+
+
+def _submit_regular_postgresql(
+    *, assignment_id: int, expert: User, response, active_seconds: int
+) -> Annotation | None:
+    """The common submit in two statements and no explicit transaction: read the lease, check
+    the response, then `work_pg._SUBMIT`, which ends the lease only if it is still live. None
+    when this is not the common case (a gold item, a lease no longer live, a retried submit, no
+    stats row): the caller then takes the locked path, which tells them apart."""
+    found = work_pg.assignment_get(assignment_id=assignment_id, expert=expert, lock=False)
+    if found is None:
+        raise NotFound("No such task.")
+    assignment, has_stats = found
+    now = timezone.now()
+    if (
+        assignment.is_gold
+        or not has_stats
+        or assignment.status != Assignment.Status.LEASED
+        or assignment.lease_expires_at <= now
+    ):
+        return None
+    project = assignment.project
+    project_validate_response(project, response)
+    return work_pg.submit_regular(
+        assignment=assignment,
+        expert=expert,
+        response=response,
+        active_seconds=_active_seconds(assignment, active_seconds),
+        now=now,
+        review_due_at=now + timedelta(days=project.review_window_days),
+    )
 
 
 def _record_gold(

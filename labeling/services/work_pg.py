@@ -1,18 +1,18 @@
 """The claim and submit hot paths as a few hand-written PostgreSQL statements.
 
 The ORM versions in `work.py` take 8 statements per claim and 7 per submit, and compiling them
-cost more CPU than running them. Here a claim is: lock the expert's stats row, then one
-statement (CTEs) that returns the live lease or picks an item (SKIP LOCKED), takes its slot,
-inserts the lease and bumps the counters. A submit of a regular item is: lock the lease, then
-one statement that ends it, stores the annotation and bumps the counters. Same locks in the
-same order as the ORM versions; `work.py` keeps those for SQLite (the demo) and gold items.
-
-Every function here is called inside the caller's transaction.
+cost more CPU than running them. Here a claim is one statement (CTEs), its own transaction: it
+locks the expert's stats row, returns the live lease or picks an item (SKIP LOCKED), takes its
+slot, inserts the lease and bumps the counters. A submit of a regular item is: read the lease
+(unlocked), check the response, then one statement, its own transaction, that ends the lease if
+it is still live, stores the annotation and bumps the counters. `work.py` keeps the ORM versions
+for SQLite (the demo), gold items and every path that is not the common one.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -23,33 +23,49 @@ from core.rawsql import Columns, hot_cursor
 from labeling.models import Annotation, Assignment, Item, LabelingConfig
 from marketplace.models import Project
 
-_LOCK_STATS = """
-SELECT id, tasks_claimed, suspended_at, suspension_reason
-FROM labeling_expertprojectstats
-WHERE project_id = %s AND expert_id = %s
-FOR UPDATE
-"""
-
+# One statement, run in autocommit: it is its own transaction. It locks the expert's stats row
+# (serialising one expert's claims), then returns the live lease or picks an item.
+#
+# Freshness: a statement reads everything but the rows it locks as of its start. A claim that
+# waited for the stats row lock (the same expert claiming in two tabs) would not see the lease
+# the other claim just committed. Every change to an expert's assignments in a project
+# (claim, release, expiry, submit, suspension) also updates their stats row, so the statement
+# compares the row it locked (the newest version) with the row its snapshot sees; when they
+# differ it does nothing and reports `fresh = false`, and the caller runs it again.
+#
 # "OFFSET 0" keeps each NOT EXISTS a per-item probe of the unique (item, expert) index. Without
 # it PostgreSQL turns them into anti joins and, when its statistics still think the expert has
 # done next to nothing (every expert who worked since the last ANALYZE), materializes all of the
 # expert's assignments and compares each scanned item with each of them: a claim then cost
 # O(history x items scanned), 12 ms for an expert 650 tasks in (bench/labeling.py, 1 client).
 #
-# Runs after the stats row lock is held, so its snapshot sees every lease this expert's earlier
-# claims committed. `live`: the expert's current lease; otherwise (when allowed to pick) a gold
-# item when the draw asked for one, else the best open regular item, locked with SKIP LOCKED so
-# racing experts never wait on each other. open_slots only changes on a row this locks.
+# `live`: the expert's current lease; otherwise (when allowed to pick) a gold item when the draw
+# asked for one, else the best open regular item, locked with SKIP LOCKED so racing experts
+# never wait on each other. open_slots only changes on a row this locks.
 _CLAIM = """
-WITH live AS (
+WITH seen AS MATERIALIZED (
+    SELECT s.id, s.xmin::text AS version FROM labeling_expertprojectstats s
+    WHERE s.project_id = %(project)s AND s.expert_id = %(expert)s
+), locked AS MATERIALIZED (
+    SELECT s.id, s.xmin::text AS version, s.tasks_claimed, s.suspended_at, s.suspension_reason
+    FROM labeling_expertprojectstats s
+    WHERE s.project_id = %(project)s AND s.expert_id = %(expert)s
+    FOR UPDATE
+), state AS MATERIALIZED (
+    SELECT l.id, l.suspended_at, l.suspension_reason, l.version = seen.version AS fresh,
+           l.version = seen.version AND l.suspended_at IS NULL AS go,
+           (%(limit)s = 0 OR l.tasks_claimed < %(limit)s) AS may_pick
+    FROM locked l JOIN seen ON seen.id = l.id
+), live AS (
     SELECT a.id FROM labeling_assignment a
-    WHERE a.project_id = %(project)s AND a.expert_id = %(expert)s AND a.status = 'leased'
+    WHERE (SELECT go FROM state)
+      AND a.project_id = %(project)s AND a.expert_id = %(expert)s AND a.status = 'leased'
       AND a.lease_expires_at > %(now)s
     ORDER BY a.leased_at DESC, a.id DESC
     LIMIT 1
 ), gold AS (
     SELECT i.id, i.payload FROM labeling_item i
-    WHERE %(want_gold)s AND %(may_pick)s AND NOT EXISTS (SELECT 1 FROM live)
+    WHERE %(want_gold)s AND (SELECT go AND may_pick FROM state) AND NOT EXISTS (SELECT 1 FROM live)
       AND i.project_id = %(project)s AND i.is_gold AND NOT i.gold_retired
       AND NOT EXISTS (
           SELECT 1 FROM labeling_assignment u WHERE u.item_id = i.id AND u.expert_id = %(expert)s
@@ -70,7 +86,8 @@ WITH live AS (
     LIMIT 1
 ), regular AS (
     SELECT i.id FROM labeling_item i
-    WHERE %(may_pick)s AND NOT EXISTS (SELECT 1 FROM live) AND NOT EXISTS (SELECT 1 FROM gold)
+    WHERE (SELECT go AND may_pick FROM state)
+      AND NOT EXISTS (SELECT 1 FROM live) AND NOT EXISTS (SELECT 1 FROM gold)
       AND i.project_id = %(project)s AND NOT i.is_gold AND i.open_slots > 0
       AND NOT EXISTS (
           SELECT 1 FROM labeling_assignment u WHERE u.item_id = i.id AND u.expert_id = %(expert)s
@@ -97,39 +114,48 @@ WITH live AS (
     SET tasks_claimed = tasks_claimed + 1,
         gold_served = gold_served + (SELECT count(*) FROM lease WHERE is_gold),
         updated_at = %(now)s
-    WHERE id = %(stats)s AND EXISTS (SELECT 1 FROM lease)
+    WHERE id = (SELECT id FROM state) AND EXISTS (SELECT 1 FROM lease)
+), result AS (
+    SELECT l.id, l.item_id, l.is_gold, 'leased' AS status, l.leased_at, l.lease_expires_at,
+           NULL::jsonb AS draft, NULL::timestamptz AS draft_saved_at, p.payload
+    FROM lease l JOIN picked p ON p.id = l.item_id
+    UNION ALL
+    SELECT a.id, a.item_id, a.is_gold, a.status, a.leased_at, a.lease_expires_at, a.draft,
+           a.draft_saved_at, i.payload
+    FROM live JOIN labeling_assignment a ON a.id = live.id JOIN labeling_item i ON i.id = a.item_id
 )
-SELECT l.id, l.item_id, l.is_gold, 'leased', l.leased_at, l.lease_expires_at, NULL::jsonb,
-       NULL::timestamptz, p.payload
-FROM lease l JOIN picked p ON p.id = l.item_id
-UNION ALL
-SELECT a.id, a.item_id, a.is_gold, a.status, a.leased_at, a.lease_expires_at, a.draft,
-       a.draft_saved_at, i.payload
-FROM live JOIN labeling_assignment a ON a.id = live.id JOIN labeling_item i ON i.id = a.item_id
+SELECT st.fresh, st.suspended_at IS NOT NULL, st.suspension_reason, st.may_pick,
+       r.id, r.item_id, r.is_gold, r.status, r.leased_at, r.lease_expires_at, r.draft,
+       r.draft_saved_at, r.payload
+FROM state st LEFT JOIN result r ON true
 """
 
 
 @cache
-def _lease_columns() -> tuple[str, list[Columns]]:
+def _lease_columns(lock: bool) -> tuple[str, list[Columns]]:
     a, i, p = Columns(Assignment, "a"), Columns(Item, "i"), Columns(Project, "p")
     c = Columns(LabelingConfig, "c")
     # Column lists come from the models, never from input.
     sql = f"""
-SELECT {a.sql}, {i.sql}, {p.sql}, {c.sql}
+SELECT {a.sql}, {i.sql}, {p.sql}, {c.sql},
+       EXISTS (SELECT 1 FROM labeling_expertprojectstats s
+               WHERE s.project_id = a.project_id AND s.expert_id = a.expert_id)
 FROM labeling_assignment a
 JOIN labeling_item i ON i.id = a.item_id
 JOIN marketplace_project p ON p.id = a.project_id
 LEFT JOIN labeling_labelingconfig c ON c.project_id = p.id
 WHERE a.id = %s AND a.expert_id = %s
-FOR UPDATE OF a
 """  # noqa: S608
-    return sql, [a, i, p, c]
+    return sql + ("FOR UPDATE OF a" if lock else ""), [a, i, p, c]
 
 
-def assignment_lock(*, assignment_id: int, expert: User) -> Assignment | None:
+def assignment_get(
+    *, assignment_id: int, expert: User, lock: bool = True
+) -> tuple[Assignment, bool] | None:
     """The expert's assignment with its item, project and the project's labeling config (as
-    select_related would), the assignment row locked."""
-    sql, columns = _lease_columns()
+    select_related would), the assignment row locked unless `lock` is false; and whether the
+    expert has a stats row in the project."""
+    sql, columns = _lease_columns(lock)
     with hot_cursor() as cursor:
         cursor.execute(sql, [assignment_id, expert.pk])
         row = cursor.fetchone()
@@ -146,71 +172,65 @@ def assignment_lock(*, assignment_id: int, expert: User) -> Assignment | None:
     config = c.build(parts[3]) if parts[3][0] is not None else None
     Project.labeling_config.related.set_cached_value(assignment.project, config)
     assignment.expert = expert
-    return assignment
+    return assignment, row[-1]
 
 
 def _json(text: str | None):
     return None if text is None else json.loads(text)
 
 
-def stats_lock(*, project: Project, expert: User) -> tuple | None:
-    """(id, tasks_claimed, suspended_at, suspension_reason) of the locked row, or None."""
-    with hot_cursor() as cursor:
-        cursor.execute(_LOCK_STATS, [project.pk, expert.pk])
-        return cursor.fetchone()
-
-
 def claim_params(
     *,
     project: Project,
     expert: User,
-    stats_id: int,
     now: datetime,
     expires: datetime,
     want_gold: bool = False,
-    may_pick: bool = True,
 ) -> dict:
     """The parameters of _CLAIM (also for EXPLAIN in the benchmark and the plan test)."""
     return {
         "project": project.pk,
         "expert": expert.pk,
-        "stats": stats_id,
+        "limit": project.max_tasks_per_expert or 0,
         "now": now,
         "expires": expires,
         "want_gold": want_gold,
-        "may_pick": may_pick,
     }
 
 
+class Stale(Exception):
+    """The expert's stats row changed after the claim statement's snapshot: run it again."""
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    suspended: bool
+    suspension_reason: str
+    may_pick: bool
+    assignment: Assignment | None
+
+
 def claim(
-    *,
-    project: Project,
-    expert: User,
-    stats_id: int,
-    now: datetime,
-    expires: datetime,
-    want_gold: bool,
-    may_pick: bool,
-) -> Assignment | None:
-    """Called while holding the expert's stats row lock. The live lease, else a new one (when
-    `may_pick`), else None."""
+    *, project: Project, expert: User, now: datetime, expires: datetime, want_gold: bool
+) -> ClaimOutcome | None:
+    """Run the claim statement once (outside a transaction it is one). None when the expert has
+    no stats row in the project yet; Stale when it has to run again."""
     with hot_cursor() as cursor:
         cursor.execute(
             _CLAIM,
             claim_params(
-                project=project,
-                expert=expert,
-                stats_id=stats_id,
-                now=now,
-                expires=expires,
-                want_gold=want_gold,
-                may_pick=may_pick,
+                project=project, expert=expert, now=now, expires=expires, want_gold=want_gold
             ),
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    lease_id, item_id, is_gold, status, leased_at, expires_at, draft, draft_saved_at, payload = row
+    fresh, suspended, reason, may_pick, lease_id, *lease = row
+    if not fresh:
+        raise Stale()
+    if lease_id is None:
+        return ClaimOutcome(suspended, reason or "", may_pick, None)
+    item_id, is_gold, status, leased_at, expires_at, draft, draft_saved_at, payload = lease
     item = Item.from_db(
         connection.alias,
         ["id", "project_id", "payload", "is_gold"],
@@ -237,20 +257,26 @@ def claim(
     assignment.item = item
     assignment.project = project
     assignment.expert = expert
-    return assignment
+    return ClaimOutcome(False, "", may_pick, assignment)
 
 
+# Runs in autocommit, its own transaction. It ends the lease only if it is still the expert's
+# live lease (the UPDATE re-checks that on the newest row version, under the row lock), and
+# everything else only if it did: a retried submit, an expiry or a suspension that got there
+# first leaves nothing written, and the caller takes the locked path to say which.
 _SUBMIT = """
 WITH done AS (
     UPDATE labeling_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
-    WHERE id = %(assignment)s
+    WHERE id = %(assignment)s AND expert_id = %(expert)s AND status = 'leased'
+      AND lease_expires_at > %(now)s
     RETURNING id
 ), counted AS (
-    UPDATE labeling_item SET submitted_count = submitted_count + 1 WHERE id = %(item)s
+    UPDATE labeling_item SET submitted_count = submitted_count + 1
+    WHERE id = %(item)s AND EXISTS (SELECT 1 FROM done)
 ), stats AS (
     UPDATE labeling_expertprojectstats
     SET tasks_submitted = tasks_submitted + 1, updated_at = %(now)s
-    WHERE project_id = %(project)s AND expert_id = %(expert)s
+    WHERE project_id = %(project)s AND expert_id = %(expert)s AND EXISTS (SELECT 1 FROM done)
     RETURNING suspended_at
 )
 INSERT INTO labeling_annotation
@@ -261,7 +287,7 @@ SELECT done.id, %(project)s, %(item)s, %(expert)s, %(response)s::jsonb, %(active
             THEN 'held' ELSE 'pending' END,
        '', false, %(due)s
 FROM done
-RETURNING id, review_status, (SELECT count(*) FROM stats)
+RETURNING id, review_status
 """
 
 
@@ -273,10 +299,9 @@ def submit_regular(
     active_seconds: int,
     now: datetime,
     review_due_at: datetime,
-) -> tuple[Annotation, bool]:
-    """Called while holding the assignment's row lock, for a live lease on a regular (not gold)
-    item. Returns the annotation and whether the expert's stats row was counted (False: it does
-    not exist yet; the caller creates it)."""
+) -> Annotation | None:
+    """For a regular (not gold) item's lease, read unlocked, whose expert has a stats row in the
+    project. The stored annotation, or None when the lease was no longer live."""
     with hot_cursor() as cursor:
         cursor.execute(
             _SUBMIT,
@@ -291,7 +316,10 @@ def submit_regular(
                 "due": review_due_at,
             },
         )
-        annotation_id, review_status, stats_rows = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    annotation_id, review_status = row
     assignment.status = Assignment.Status.SUBMITTED
     assignment.finished_at = now
     assignment.draft = None
@@ -309,4 +337,4 @@ def submit_regular(
     )
     annotation._state.adding = False
     annotation._state.db = connection.alias
-    return annotation, bool(stats_rows)
+    return annotation

@@ -24,13 +24,12 @@ def test_claim_and_submit_statements_are_prepared_and_reused(organization, exper
         claim_and_submit(project_get_live(project_id=project.pk), expert)
 
     prepared = _prepared()
-    # The live project, the stats row lock, the claim, the lease lock and the submit: each
-    # prepared once, not once per call, with parameters ($1...) instead of values.
+    # The live project, the claim, the lease read and the submit: each prepared once, not once
+    # per call, with parameters ($1...) instead of values.
     for marker in (
         "FROM marketplace_project p LEFT JOIN labeling_labelingconfig",
-        "FROM labeling_expertprojectstats",
-        "WITH live AS",
-        "FOR UPDATE OF a",
+        "WITH seen AS",
+        "s.expert_id = a.expert_id",
         "INSERT INTO labeling_annotation",
     ):
         matching = [s for s in prepared if marker in s]

@@ -20,7 +20,7 @@ GOOD = {"choice": "a", "strength": 2}
 
 
 @pytest.mark.django_db
-def test_claim_and_submit_take_four_statements_each_and_store_the_same_state(
+def test_a_claim_is_one_statement_a_submit_two_and_they_store_the_same_state(
     organization, expert, django_assert_num_queries
 ):
     assert connection.vendor == "postgresql"
@@ -30,11 +30,11 @@ def test_claim_and_submit_take_four_statements_each_and_store_the_same_state(
 
     with django_assert_num_queries(1):
         project = project_get_live(project_id=project.pk)
-    # savepoint, stats row lock, the claim statement, release
-    with django_assert_num_queries(4):
+    # the claim statement (stats row lock, lease, counters: its own transaction)
+    with django_assert_num_queries(1):
         lease = services.task_claim(project=project, expert=expert)
-    # savepoint, lease row lock, the submit statement, release
-    with django_assert_num_queries(4):
+    # the lease read, the submit statement (lease end, annotation, counters: one transaction)
+    with django_assert_num_queries(2):
         annotation = services.annotation_submit(
             assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=99_999
         )
@@ -133,13 +133,11 @@ def test_the_done_by_this_expert_probe_uses_the_item_expert_index_whatever_the_s
 
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
-        stats_id = work_pg.stats_lock(project=project, expert=expert)[0]
         cursor.execute(
             "EXPLAIN (ANALYZE, FORMAT JSON) " + work_pg._CLAIM,
             work_pg.claim_params(
                 project=project,
                 expert=expert,
-                stats_id=stats_id,
                 now=now,
                 expires=now + timedelta(minutes=30),
             ),

@@ -15,36 +15,47 @@ from tests.labeling.factories import add_items, live_project
 GOOD = {"choice": "a", "strength": 2}
 
 
+def at_once(work, args: list) -> list[BaseException]:
+    """work(arg) for each arg, in threads that start together, each with its own database
+    connection; the exceptions they raised."""
+    barrier = threading.Barrier(len(args))
+    errors: list[BaseException] = []
+
+    def run(arg):
+        try:
+            barrier.wait()
+            work(arg)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_32_experts_claiming_at_once_never_double_assign_or_exceed_overlap(organization):
     assert connection.vendor == "postgresql"
     project = live_project(organization, overlap=2)
     add_items(project, 40)
     experts = [ExpertFactory() for _ in range(32)]
-    barrier = threading.Barrier(len(experts))
-    errors: list[BaseException] = []
 
     def work(expert):
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    assignment = services.task_claim(project=project, expert=expert)
-                except NoTaskAvailable:
-                    return
-                services.annotation_submit(
-                    assignment_id=assignment.pk, expert=expert, response=GOOD, active_seconds=30
-                )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        while True:
+            try:
+                assignment = services.task_claim(project=project, expert=expert)
+            except NoTaskAvailable:
+                return
+            services.annotation_submit(
+                assignment_id=assignment.pk, expert=expert, response=GOOD, active_seconds=30
+            )
 
-    threads = [threading.Thread(target=work, args=(e,)) for e in experts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(work, experts)
     assert not errors, errors
 
     per_item = Counter(Assignment.objects.values_list("item_id", flat=True))
@@ -54,6 +65,55 @@ def test_32_experts_claiming_at_once_never_double_assign_or_exceed_overlap(organ
     assert max(pairs.values()) == 1, "an item was leased twice to one expert"
     assert Annotation.objects.count() == 80
     assert set(Item.objects.values_list("open_slots", flat=True)) == {0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_expert_claiming_from_many_tabs_at_once_holds_one_lease(organization, expert):
+    """The claim statement waits for the expert's stats row lock while another claim of theirs
+    commits a lease its snapshot cannot see: it must notice and run again, never lease a
+    second item nor fail on the (item, expert) unique index."""
+    assert connection.vendor == "postgresql"
+    project = live_project(organization, overlap=1, gold_ratio_bps=0)
+    add_items(project, 30)
+    for _ in range(10):
+        leases: list[int] = []
+        errors = at_once(
+            lambda _: leases.append(services.task_claim(project=project, expert=expert).pk),
+            list(range(8)),
+        )
+        assert not errors, errors
+        assert len(leases) == 8 and len(set(leases)) == 1, leases
+        services.annotation_submit(
+            assignment_id=leases[0], expert=expert, response=GOOD, active_seconds=30
+        )
+
+    assert Assignment.objects.filter(expert=expert).count() == 10
+    stats = ExpertProjectStats.objects.get(project=project, expert=expert)
+    assert (stats.tasks_claimed, stats.tasks_submitted) == (10, 10)
+    assert Item.objects.filter(project=project, open_slots=0).count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_submit_sent_many_times_at_once_is_stored_once(organization, expert):
+    assert connection.vendor == "postgresql"
+    project = live_project(organization, overlap=1, gold_ratio_bps=0)
+    add_items(project, 2)
+    lease = services.task_claim(project=project, expert=expert)
+    stored: list[int] = []
+
+    def submit(_):
+        annotation = services.annotation_submit(
+            assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=30
+        )
+        stored.append(annotation.pk)
+
+    errors = at_once(submit, list(range(8)))
+    assert not errors, errors
+    assert len(stored) == 8 and len(set(stored)) == 1
+    assert Annotation.objects.filter(assignment=lease.pk).count() == 1
+    assert Item.objects.get(pk=lease.item_id).submitted_count == 1
+    stats = ExpertProjectStats.objects.get(project=project, expert=expert)
+    assert (stats.tasks_claimed, stats.tasks_submitted) == (1, 1)
 
 
 @pytest.mark.django_db
