@@ -47,7 +47,10 @@ def django_setup(db_url: str, redis_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     from django.conf import settings
 
-    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": redis_url},
+        "local": settings.LOCAL_CACHE,
+    }
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
     import django

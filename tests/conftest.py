@@ -11,10 +11,12 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth rate limits live in the cache; one test must not throttle the next.
-    from django.core.cache import cache
+    # allauth rate limits live in the cache; one test must not throttle the next, nor see the
+    # claim verdicts another remembered (the "local" cache).
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

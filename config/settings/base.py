@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.PlumblineCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMustUseMFAMiddleware",
 ]
@@ -137,7 +137,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Plumbline <no-reply@plum
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache (allauth rate limits, TOTP replay protection) -----------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# "local": this process only, for short-lived verdicts that every process may recompute (no
+# network round trip on hot paths).
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://"), "local": LOCAL_CACHE}
 
 # --- allauth -----------------------------------------------------------------------------------
 SITE_ID = 1

@@ -21,7 +21,8 @@ CACHES = {
     "default": {
         "BACKEND": "core.cache.RedisCache",
         "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
-    }
+    },
+    "local": LOCAL_CACHE,
 }
 
 # Real Stripe in production: no localstripe placeholders, no local API base.

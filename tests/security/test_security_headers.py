@@ -64,6 +64,21 @@ def test_pages_carry_security_headers_in_production(production, client):
     assert plain.status_code == 301 and plain["Location"].startswith("https://")
 
 
+def test_api_data_carries_the_strict_api_policy_and_its_html_the_page_policy(client):
+    client.force_login(ExpertFactory(email="headers@example.com"))
+    data = client.get("/api/v1/me/", HTTP_ACCEPT="application/json")
+    assert data.status_code == 200
+    assert data["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert data["X-Frame-Options"] == "DENY"
+    assert data["X-Content-Type-Options"] == "nosniff"
+    browsable = client.get("/api/v1/me/", HTTP_ACCEPT="text/html")
+    assert browsable["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in browsable["Content-Security-Policy"]
+    page = client.get("/")
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert "default-src 'self'" in page["Content-Security-Policy"]
+
+
 def test_session_and_csrf_cookies_are_secure_httponly_samesite(production, client):
     user = ExpertFactory(email="cookie@example.com")
     login = reverse("account_login")
