@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import orjson
 from django.db import connection
 from django.db import connections as db_connections
 from django.utils import timezone
@@ -76,8 +77,17 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 SPOOL_ROWS = 2000
 
 
+def _json_text(value) -> str:
+    """Compact JSON text. orjson writes it ten times faster; an integer beyond 64 bits (which
+    the standard library parsed) goes to the standard library's encoder."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _encode(value)
+
+
 def _copy_json(value) -> str:
-    text = _encode(value)
+    text = _json_text(value)
     if "\\" in text:
         if "\\u0000" in text:
             raise ValueError("NUL characters (\\u0000) cannot be stored.")

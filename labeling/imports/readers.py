@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import orjson
+
 FORMATS = ("jsonl", "json", "csv")
 BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
@@ -67,15 +69,38 @@ def _encoding_error(line: int) -> RawRow:
 # --- JSONL ----
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed (JSON has no NaN or Infinity).")
+
+
+_strict_loads = json.JSONDecoder(parse_constant=_refuse_constant).decode
+
+
+#: 19 digits in a row: maybe an integer beyond 64 bits, which orjson would turn into a float.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def loads_line(raw: bytes):
+    """One JSONL line. orjson parses the common line five times faster than the standard
+    library; a line it refuses (bad JSON, bad UTF-8, a lone surrogate escape) or that may hold
+    an integer beyond 64 bits goes to the standard library, which keeps every value exactly and
+    words the errors. NaN and Infinity are refused: jsonb cannot hold them."""
+    if _LONG_NUMBER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return _strict_loads(raw.decode("utf-8"))
+
+
 def read_jsonl(f: BinaryIO) -> Iterator[RawRow]:
-    loads = json.loads
     for line_no, raw in enumerate(f, 1):
         if line_no == 1 and raw.startswith(BOM):
             raw = raw[3:]
         if not raw.strip():
             continue
         try:
-            data = loads(raw)
+            data = loads_line(raw)
         except UnicodeDecodeError:
             yield _encoding_error(line_no)
         except ValueError as exc:

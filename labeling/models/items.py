@@ -25,8 +25,18 @@ class Item(models.Model):
     priority = models.SmallIntegerField(default=0)
     open_slots = models.PositiveSmallIntegerField()
     submitted_count = models.PositiveIntegerField(default=0)
+    # Provenance: the import that brought the item. No database constraint and no index: each
+    # imported row would otherwise pay a foreign-key check and an index entry (a third of the
+    # COPY's cost in PostgreSQL, bench/labeling_io.py). Only the import sets it, to the job it is
+    # running, and a job goes only with its project, whose items go with it.
     import_job = models.ForeignKey(
-        "labeling.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "labeling.ImportJob",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 

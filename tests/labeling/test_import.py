@@ -108,6 +108,22 @@ def test_reimporting_the_same_external_ids_is_refused_not_duplicated(project, tm
         ([row(0), row(1, gold_answer={"choice": "c"})], 2, "/gold_answer", "Gold answer"),
         ([row(0), row(1, colour="red")], 2, "/colour", "Unknown field"),
         ([row(0), "[1, 2]"], 2, "", "object"),
+        (
+            [row(0), '{"external_id": "q-1", "payload": {"prompt": NaN}}'],
+            2,
+            "",
+            "NaN is not allowed",
+        ),
+        (
+            [
+                row(0),
+                '{"external_id": "q-1", "payload": {"prompt": "a\\ud800", "response_a": '
+                '"A", "response_b": "B"}}',
+            ],
+            2,
+            "/payload",
+            "surrogate",
+        ),
     ],
     ids=[
         "bad-json",
@@ -120,6 +136,8 @@ def test_reimporting_the_same_external_ids_is_refused_not_duplicated(project, tm
         "bad-gold-answer",
         "unknown-field",
         "not-an-object",
+        "nan",
+        "lone-surrogate",
     ],
 )
 def test_each_kind_of_bad_row_fails_the_file(project, tmp_path, lines, bad_line, field, message):
@@ -129,6 +147,28 @@ def test_each_kind_of_bad_row_fails_the_file(project, tmp_path, lines, bad_line,
     assert job.errors[0]["field"].startswith(field)
     assert message in job.errors[0]["message"]
     assert not Item.objects.filter(project=project).exists()
+
+
+def test_values_survive_the_import_exactly(project, tmp_path):
+    """Whichever JSON parser and writer a row goes through (orjson, or the standard library
+    for what orjson refuses), what is stored is what the file said."""
+    payloads = {
+        "q-0": {
+            "prompt": 'Tab\there, "quotes", back\\slash\nnew line',
+            "response_a": "é ✓ 🙂",
+            "response_b": "B",
+            "n": 1.5e-7,
+            "big": 2**70,
+            "neg": -(2**63),
+            "nested": [None],
+        },
+        "q-1": {"prompt": "Q", "response_a": "A", "response_b": "B", "f": 0.1, "e": 1e16},
+    }
+    content = jsonl([{"external_id": k, "payload": v} for k, v in payloads.items()])
+    job = run_import(project, tmp_path, content)
+    assert job.status == "succeeded", job.errors
+    for item in Item.objects.filter(project=project):
+        assert item.payload == payloads[item.external_id]
 
 
 def test_invalid_utf8_is_reported_with_its_line(project, tmp_path):
