@@ -1,6 +1,6 @@
 """Hand-written SQL on hot paths, turned back into model instances the way the ORM would."""
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 
@@ -20,15 +20,19 @@ def hot_cursor():
     database OPTIONS set a prepare_threshold (for connection poolers); so does this
     (DATABASE_PREPARED_STATEMENTS=0). Same health check, error wrapping and query logging as
     connection.cursor()."""
+    # The wrapper itself, not the `django.db.connection` proxy: every attribute read through
+    # the proxy looks the connection up again (ten times per call here).
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    raw = connection.connection
+    if raw.prepare_threshold is None:
         return connection.cursor()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor = PreparingCursor(connection.connection)
+        cursor = PreparingCursor(raw)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
@@ -48,7 +52,8 @@ class Columns:
         ]
 
     def build(self, values):
+        connection = connections[DEFAULT_DB_ALIAS]
         values = list(values)
         for i, convert in self.converters:
             values[i] = convert(values[i], None, connection)
-        return self.model.from_db(connection.alias, self.names, values)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.names, values)

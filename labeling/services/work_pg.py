@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS
 
 from accounts.models import User
 from core.rawsql import Columns, hot_cursor
@@ -232,7 +232,7 @@ def claim(
         return ClaimOutcome(suspended, reason or "", may_pick, None)
     item_id, is_gold, status, leased_at, expires_at, draft, draft_saved_at, payload = lease
     item = Item.from_db(
-        connection.alias,
+        DEFAULT_DB_ALIAS,
         ["id", "project_id", "payload", "is_gold"],
         [item_id, project.pk, _json(payload), is_gold],
     )
@@ -253,7 +253,7 @@ def claim(
         draft_saved_at=draft_saved_at,
     )
     assignment._state.adding = False
-    assignment._state.db = connection.alias
+    assignment._state.db = DEFAULT_DB_ALIAS
     assignment.item = item
     assignment.project = project
     assignment.expert = expert
@@ -336,5 +336,5 @@ def submit_regular(
         review_due_at=review_due_at,
     )
     annotation._state.adding = False
-    annotation._state.db = connection.alias
+    annotation._state.db = DEFAULT_DB_ALIAS
     return annotation
