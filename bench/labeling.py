@@ -532,7 +532,6 @@ def run_next_task(pool, base_url, project, experts, samples: int) -> dict:
 
 def profile_claim(project, expert, repeats: int) -> dict:
     """In-process: queries per claim and submit, uncached eligibility, the claim's plan."""
-    from datetime import timedelta
 
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -569,13 +568,8 @@ def profile_claim(project, expert, repeats: int) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         now = timezone.now()
         cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS) " + work_pg._CLAIM,
-            work_pg.claim_params(
-                project=project,
-                expert=expert,
-                now=now,
-                expires=now + timedelta(minutes=30),
-            ),
+            "EXPLAIN (ANALYZE, BUFFERS) " + work_pg.claim_sql(),
+            work_pg.claim_params(project_id=project.pk, expert=expert, now=now),
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)

@@ -95,8 +95,7 @@ class TaskNextApi(APIView):
     def post(self, request, project_id: int):
         # Existence of non-live projects is not disclosed to experts (404); eligibility is
         # checked by the claim service (it answers 403 with the missing requirement).
-        project = work_selectors.project_get_live(project_id=project_id)
-        assignment = services.task_claim(project=project, expert=request.user)
+        assignment = services.task_claim_live(project_id=project_id, expert=request.user)
         return Response(task_data(assignment))
 
 

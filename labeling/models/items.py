@@ -1,5 +1,11 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+
+def default_lease_minutes() -> int:
+    """PLUMBLINE_LEASE_MINUTES: the lease of a project that does not set its own."""
+    return int(settings.PLUMBLINE_DEFAULT_LEASE.total_seconds() // 60)
 
 
 class Item(models.Model):
@@ -76,7 +82,7 @@ class LabelingConfig(models.Model):
     project = models.OneToOneField(
         "marketplace.Project", on_delete=models.CASCADE, related_name="labeling_config"
     )
-    lease_minutes = models.PositiveSmallIntegerField(default=30)
+    lease_minutes = models.PositiveSmallIntegerField(default=default_lease_minutes)
     gold_accuracy_threshold = models.FloatField(
         default=0.7, help_text="Experts whose gold accuracy is credibly below this are suspended"
     )

@@ -23,6 +23,7 @@ from labeling.services.work import (
     assignment_release,
     leases_expire,
     task_claim,
+    task_claim_live,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "assignment_release",
     "leases_expire",
     "task_claim",
+    "task_claim_live",
 ]

@@ -26,10 +26,15 @@ from core.exceptions import NotFound
 from labeling.exceptions import ExpertSuspended, LeaseExpired, NoTaskAvailable, TaskLimitReached
 from labeling.models import Annotation, Assignment, ExpertProjectStats, Item, LabelingConfig
 from labeling.scoring import score_gold
+from labeling.selectors.work import project_get_live
 from labeling.services import work_pg
 from labeling.trust import probability_below, wilson_lower_bound
 from marketplace.models import Project, ProjectStatus
-from marketplace.services import check_expert_can_work, project_validate_response
+from marketplace.services import (
+    check_expert_can_work,
+    check_project_takes_work,
+    project_validate_response,
+)
 
 BPS = 10_000
 
@@ -95,36 +100,54 @@ def _pick_gold(project: Project, expert: User) -> Item | None:
     )
 
 
-def _verdict_key(project: Project, expert: User) -> str:
-    return f"labeling:can-work:{project.pk}:{expert.pk}"
+def _verdict_key(project_id: int, expert: User) -> str:
+    return f"labeling:can-work:{project_id}:{expert.pk}"
+
+
+def _verdicts():
+    # In this process's memory: a verdict is cheap to recompute and must not cost a round trip.
+    return caches["local"]
 
 
 def _check_can_work(project: Project, expert: User) -> None:
     """check_expert_can_work, with its expert-side verdict (eligibility, admission, opt-in: three
     to six queries) remembered for PLUMBLINE_CLAIM_VERDICT_SECONDS after it passed. The project's
-    own state (live, budget) is read from `project` on every claim, and suspension is checked
-    under the stats row lock by the claim itself, so neither is ever stale. A revoked
-    qualification or invitation takes effect within that TTL; a new grant at once (refusals are
-    not remembered)."""
+    own state (live, budget) is checked on every claim (here from `project`, and again by the
+    claim statement from the project's row), and suspension under the stats row lock by the
+    claim itself, so neither is ever stale. A revoked qualification or invitation takes effect
+    within that TTL; a new grant at once (refusals are not remembered)."""
     ttl = settings.PLUMBLINE_CLAIM_VERDICT_SECONDS
-    key = _verdict_key(project, expert)
-    # In this process's memory: a verdict is cheap to recompute and must not cost a round trip.
-    cache = caches["local"]
+    key = _verdict_key(project.pk, expert)
     live = project.status == ProjectStatus.LIVE and not project.spend_blocked
-    if ttl and live and cache.get(key):
+    if ttl and live and _verdicts().get(key):
         return
     check_expert_can_work(project=project, expert=expert)
     if ttl:
-        cache.set(key, 1, ttl)
+        _verdicts().set(key, 1, ttl)
+
+
+def task_claim_live(*, project_id: int, expert: User) -> Assignment:
+    """task_claim for the API and the workspace, given the project's id: 404 unless the project
+    is live (its existence is not disclosed). With the expert's verdict remembered, on
+    PostgreSQL, the claim statement reads the project itself: one statement in all."""
+    if (
+        connection.vendor == "postgresql"
+        and settings.PLUMBLINE_CLAIM_VERDICT_SECONDS
+        and _verdicts().get(_verdict_key(project_id, expert))
+    ):
+        return _task_claim_postgresql(
+            project_id=project_id, expert=expert, now=timezone.now(), hide_not_live=True
+        )
+    return task_claim(project=project_get_live(project_id=project_id), expert=expert)
 
 
 def task_claim(*, project: Project, expert: User, now: datetime | None = None) -> Assignment:
     """The expert's live lease in the project, or a new one on the next item for them."""
     _check_can_work(project, expert)
     now = now or timezone.now()
-    config = labeling_config(project)
     if connection.vendor == "postgresql":
-        return _task_claim_postgresql(project=project, expert=expert, now=now, config=config)
+        return _task_claim_postgresql(project_id=project.pk, expert=expert, now=now)
+    config = labeling_config(project)
     with transaction.atomic():
         stats = _stats_for_update(project=project, expert=expert)
         if stats.is_suspended:
@@ -173,29 +196,25 @@ CLAIM_ATTEMPTS = 20
 
 
 def _task_claim_postgresql(
-    *, project: Project, expert: User, now: datetime, config: LabelingConfig
+    *, project_id: int, expert: User, now: datetime, hide_not_live: bool = False
 ) -> Assignment:
-    """task_claim as one statement (`work_pg._CLAIM`, its own transaction): same rules, same
-    locks in the same order as the ORM version above."""
-    want_gold = _wants_gold(project)
-    expires = now + timedelta(minutes=config.lease_minutes)
+    """task_claim as one statement (`work_pg`, its own transaction): same rules, same locks in
+    the same order as the ORM version above. The project's state comes from its row, read by
+    the statement: `hide_not_live` answers 404 for a project that is not live."""
+    draw = secrets.randbelow(BPS)
     for _ in range(CLAIM_ATTEMPTS):
         try:
-            outcome = work_pg.claim(
-                project=project, expert=expert, now=now, expires=expires, want_gold=want_gold
-            )
-            if outcome is None:
+            outcome = work_pg.claim(project_id=project_id, expert=expert, now=now, draw=draw)
+            _check_project(outcome, hide_not_live)
+            if not outcome.has_stats:
                 # The expert's first claim in the project: create their stats row in the same
                 # transaction, so a refused first claim leaves nothing behind.
                 with transaction.atomic():
-                    ExpertProjectStats.objects.get_or_create(project=project, expert=expert)
+                    ExpertProjectStats.objects.get_or_create(project_id=project_id, expert=expert)
                     outcome = work_pg.claim(
-                        project=project,
-                        expert=expert,
-                        now=now,
-                        expires=expires,
-                        want_gold=want_gold,
+                        project_id=project_id, expert=expert, now=now, draw=draw
                     )
+                    _check_project(outcome, hide_not_live)
                     return _claimed(outcome)
         except work_pg.Stale:
             continue
@@ -203,8 +222,15 @@ def _task_claim_postgresql(
     raise RuntimeError(f"claim statement stale {CLAIM_ATTEMPTS} times in a row")
 
 
-def _claimed(outcome: "work_pg.ClaimOutcome | None") -> Assignment:
-    if outcome is None:
+def _check_project(outcome: work_pg.ClaimOutcome, hide_not_live: bool) -> None:
+    project = outcome.project
+    if project is None or (hide_not_live and project.status != ProjectStatus.LIVE):
+        raise NotFound("No such project.")
+    check_project_takes_work(project)
+
+
+def _claimed(outcome: work_pg.ClaimOutcome) -> Assignment:
+    if not outcome.has_stats:
         raise RuntimeError("the expert's stats row vanished during a claim")
     if outcome.suspended:
         raise ExpertSuspended(outcome.suspension_reason or None)

@@ -21,10 +21,15 @@ from django.db import DEFAULT_DB_ALIAS
 from accounts.models import User
 from core.rawsql import Columns, hot_cursor
 from labeling.models import Annotation, Assignment, Item, LabelingConfig
+from labeling.models.items import default_lease_minutes
 from marketplace.models import Project
 
-# One statement, run in autocommit: it is its own transaction. It locks the expert's stats row
-# (serialising one expert's claims), then returns the live lease or picks an item.
+BPS = 10_000
+
+# One statement, run in autocommit: it is its own transaction. It reads the project (and its
+# labeling config), locks the expert's stats row (serialising one expert's claims), then returns
+# the live lease or picks an item. Nothing is leased unless the project is live and not
+# spend-blocked, the expert not suspended and (for a new lease) under the project's task limit.
 #
 # Freshness: a statement reads everything but the rows it locks as of its start. A claim that
 # waited for the stats row lock (the same expert claiming in two tabs) would not see the lease
@@ -40,10 +45,19 @@ from marketplace.models import Project
 # O(history x items scanned), 12 ms for an expert 650 tasks in (bench/labeling.py, 1 client).
 #
 # `live`: the expert's current lease; otherwise (when allowed to pick) a gold item when the draw
-# asked for one, else the best open regular item, locked with SKIP LOCKED so racing experts
-# never wait on each other. open_slots only changes on a row this locks.
-_CLAIM = """
-WITH seen AS MATERIALIZED (
+# (0..9999, drawn per claim) falls under the project's gold ratio, else the best open regular
+# item, locked with SKIP LOCKED so racing experts never wait on each other. open_slots only
+# changes on a row this locks. One row always comes back: the project's columns (NULL when there
+# is no such project), then the claim's state (NULL when the expert has no stats row yet), then
+# the lease (NULL when none).
+_CLAIM_TEMPLATE = """
+WITH proj AS MATERIALIZED (
+    SELECT {project_columns},
+           COALESCE(c.lease_minutes, %(default_lease)s) AS claim_lease_minutes,
+           p.status = 'live' AND NOT p.spend_blocked AS claim_open
+    FROM marketplace_project p LEFT JOIN labeling_labelingconfig c ON c.project_id = p.id
+    WHERE p.id = %(project)s
+), seen AS MATERIALIZED (
     SELECT s.id, s.xmin::text AS version FROM labeling_expertprojectstats s
     WHERE s.project_id = %(project)s AND s.expert_id = %(expert)s
 ), locked AS MATERIALIZED (
@@ -53,9 +67,12 @@ WITH seen AS MATERIALIZED (
     FOR UPDATE
 ), state AS MATERIALIZED (
     SELECT l.id, l.suspended_at, l.suspension_reason, l.version = seen.version AS fresh,
-           l.version = seen.version AND l.suspended_at IS NULL AS go,
-           (%(limit)s = 0 OR l.tasks_claimed < %(limit)s) AS may_pick
-    FROM locked l JOIN seen ON seen.id = l.id
+           l.version = seen.version AND l.suspended_at IS NULL AND proj.claim_open AS go,
+           (COALESCE(proj.max_tasks_per_expert, 0) = 0
+            OR l.tasks_claimed < proj.max_tasks_per_expert) AS may_pick,
+           %(draw)s < proj.gold_ratio_bps AS want_gold,
+           %(now)s + make_interval(mins => proj.claim_lease_minutes) AS expires
+    FROM locked l JOIN seen ON seen.id = l.id CROSS JOIN proj
 ), live AS (
     SELECT a.id FROM labeling_assignment a
     WHERE (SELECT go FROM state)
@@ -65,7 +82,7 @@ WITH seen AS MATERIALIZED (
     LIMIT 1
 ), gold AS (
     SELECT i.id, i.payload FROM labeling_item i
-    WHERE %(want_gold)s AND (SELECT go AND may_pick FROM state) AND NOT EXISTS (SELECT 1 FROM live)
+    WHERE (SELECT go AND may_pick AND want_gold FROM state) AND NOT EXISTS (SELECT 1 FROM live)
       AND i.project_id = %(project)s AND i.is_gold AND NOT i.gold_retired
       AND NOT EXISTS (
           SELECT 1 FROM labeling_assignment u WHERE u.item_id = i.id AND u.expert_id = %(expert)s
@@ -107,7 +124,8 @@ WITH seen AS MATERIALIZED (
 ), lease AS (
     INSERT INTO labeling_assignment
         (project_id, item_id, expert_id, status, is_gold, leased_at, lease_expires_at)
-    SELECT %(project)s, id, %(expert)s, 'leased', is_gold, %(now)s, %(expires)s FROM picked
+    SELECT %(project)s, id, %(expert)s, 'leased', is_gold, %(now)s, (SELECT expires FROM state)
+    FROM picked
     RETURNING id, item_id, is_gold, leased_at, lease_expires_at
 ), counted AS (
     UPDATE labeling_expertprojectstats
@@ -124,11 +142,23 @@ WITH seen AS MATERIALIZED (
            a.draft_saved_at, i.payload
     FROM live JOIN labeling_assignment a ON a.id = live.id JOIN labeling_item i ON i.id = a.item_id
 )
-SELECT st.fresh, st.suspended_at IS NOT NULL, st.suspension_reason, st.may_pick,
+SELECT {proj_columns},
+       st.fresh, st.suspended_at IS NOT NULL, st.suspension_reason, st.may_pick,
        r.id, r.item_id, r.is_gold, r.status, r.leased_at, r.lease_expires_at, r.draft,
        r.draft_saved_at, r.payload
-FROM state st LEFT JOIN result r ON true
+FROM (SELECT 1) one
+LEFT JOIN proj ON true LEFT JOIN state st ON true LEFT JOIN result r ON true
 """
+
+
+@cache
+def _claim_statement() -> tuple[str, Columns]:
+    """_CLAIM_TEMPLATE with the project's columns (from the model, never from input)."""
+    project = Columns(Project, "proj")
+    sql = _CLAIM_TEMPLATE.format(
+        project_columns=Columns(Project, "p").sql, proj_columns=project.sql
+    )
+    return sql, project
 
 
 @cache
@@ -179,23 +209,20 @@ def _json(text: str | None):
     return None if text is None else json.loads(text)
 
 
-def claim_params(
-    *,
-    project: Project,
-    expert: User,
-    now: datetime,
-    expires: datetime,
-    want_gold: bool = False,
-) -> dict:
-    """The parameters of _CLAIM (also for EXPLAIN in the benchmark and the plan test)."""
+def claim_params(*, project_id: int, expert: User, now: datetime, draw: int = BPS) -> dict:
+    """The parameters of the claim statement (also for EXPLAIN in the benchmark and the plan
+    test). `draw`: 0..9999, gold when under the project's gold ratio (the default never is)."""
     return {
-        "project": project.pk,
+        "project": project_id,
         "expert": expert.pk,
-        "limit": project.max_tasks_per_expert or 0,
         "now": now,
-        "expires": expires,
-        "want_gold": want_gold,
+        "draw": draw,
+        "default_lease": default_lease_minutes(),
     }
+
+
+def claim_sql() -> str:
+    return _claim_statement()[0]
 
 
 class Stale(Exception):
@@ -204,44 +231,44 @@ class Stale(Exception):
 
 @dataclass(frozen=True)
 class ClaimOutcome:
-    suspended: bool
-    suspension_reason: str
-    may_pick: bool
-    assignment: Assignment | None
+    project: Project | None  # None: no such project
+    has_stats: bool  # False: the expert has no stats row in the project yet
+    suspended: bool = False
+    suspension_reason: str = ""
+    may_pick: bool = False
+    assignment: Assignment | None = None
 
 
-def claim(
-    *, project: Project, expert: User, now: datetime, expires: datetime, want_gold: bool
-) -> ClaimOutcome | None:
-    """Run the claim statement once (outside a transaction it is one). None when the expert has
-    no stats row in the project yet; Stale when it has to run again."""
+def claim(*, project_id: int, expert: User, now: datetime, draw: int) -> ClaimOutcome:
+    """Run the claim statement once (outside a transaction it is one). Raises Stale when it has
+    to run again."""
+    sql, project_columns = _claim_statement()
     with hot_cursor() as cursor:
-        cursor.execute(
-            _CLAIM,
-            claim_params(
-                project=project, expert=expert, now=now, expires=expires, want_gold=want_gold
-            ),
-        )
+        cursor.execute(sql, claim_params(project_id=project_id, expert=expert, now=now, draw=draw))
         row = cursor.fetchone()
-    if row is None:
-        return None
-    fresh, suspended, reason, may_pick, lease_id, *lease = row
+    n = len(project_columns.names)
+    if row[0] is None:
+        return ClaimOutcome(project=None, has_stats=False)
+    project = project_columns.build(row[:n])
+    fresh, suspended, reason, may_pick, lease_id, *lease = row[n:]
+    if fresh is None:
+        return ClaimOutcome(project=project, has_stats=False)
     if not fresh:
         raise Stale()
     if lease_id is None:
-        return ClaimOutcome(suspended, reason or "", may_pick, None)
+        return ClaimOutcome(project, True, suspended, reason or "", may_pick)
     item_id, is_gold, status, leased_at, expires_at, draft, draft_saved_at, payload = lease
     item = Item.from_db(
         DEFAULT_DB_ALIAS,
         ["id", "project_id", "payload", "is_gold"],
-        [item_id, project.pk, _json(payload), is_gold],
+        [item_id, project_id, _json(payload), is_gold],
     )
     item.project = project
     # By name, not by position: from_db given every field would ignore the names and follow
     # the model's field order.
     assignment = Assignment(
         id=lease_id,
-        project_id=project.pk,
+        project_id=project_id,
         item_id=item_id,
         expert_id=expert.pk,
         status=status,
@@ -257,13 +284,9 @@ def claim(
     assignment.item = item
     assignment.project = project
     assignment.expert = expert
-    return ClaimOutcome(False, "", may_pick, assignment)
+    return ClaimOutcome(project, True, False, "", may_pick, assignment)
 
 
-# Runs in autocommit, its own transaction. It ends the lease only if it is still the expert's
-# live lease (the UPDATE re-checks that on the newest row version, under the row lock), and
-# everything else only if it did: a retried submit, an expiry or a suspension that got there
-# first leaves nothing written, and the caller takes the locked path to say which.
 _SUBMIT = """
 WITH done AS (
     UPDATE labeling_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL

@@ -249,10 +249,8 @@ def content_opt_in(
     return opt_in
 
 
-def check_expert_can_work(*, project: Project, expert: User) -> None:
-    """For labeling, before a task is served: live, eligible, admitted, opted in."""
-    # Only experts work: without this, any signed-in company member could lease items.
-    check_expert(expert)
+def check_project_takes_work(project: Project) -> None:
+    """The project's own side of serving a task: live, and its budget not used up."""
     if project.status != ProjectStatus.LIVE:
         raise ProjectNotLive()
     if project.spend_blocked:
@@ -261,6 +259,13 @@ def check_expert_can_work(*, project: Project, expert: User) -> None:
             or "This project's budget is used up; no new tasks until the company adds funds.",
             code="spend_blocked",
         )
+
+
+def check_expert_can_work(*, project: Project, expert: User) -> None:
+    """For labeling, before a task is served: live, eligible, admitted, opted in."""
+    # Only experts work: without this, any signed-in company member could lease items.
+    check_expert(expert)
+    check_project_takes_work(project)
     row = job_rows(expert=expert, projects=[project])[0]
     if not row.eligibility.eligible:
         raise NotEligible(

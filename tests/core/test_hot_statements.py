@@ -27,8 +27,8 @@ def test_claim_and_submit_statements_are_prepared_and_reused(organization, exper
     # The live project, the claim, the lease read and the submit: each prepared once, not once
     # per call, with parameters ($1...) instead of values.
     for marker in (
-        "FROM marketplace_project p LEFT JOIN labeling_labelingconfig",
-        "WITH seen AS",
+        "WHERE p.id = $1 AND p.status = $2",
+        "WITH proj AS",
         "s.expert_id = a.expert_id",
         "INSERT INTO labeling_annotation",
     ):

@@ -2,17 +2,18 @@
 statements each, the same stored state as the ORM version, and a remembered eligibility verdict
 that never outlives a pause, a budget stop or a suspension."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.exceptions import InvalidState
+from core.exceptions import InvalidState, NotFound
 from labeling import services
-from labeling.exceptions import ExpertSuspended
-from labeling.models import Annotation, Assignment, ExpertProjectStats, Item
-from labeling.selectors.work import project_get_live
+from labeling.exceptions import ExpertSuspended, TaskLimitReached
+from labeling.models import Annotation, Assignment, ExpertProjectStats, Item, LabelingConfig
 from marketplace.exceptions import ProjectNotLive
-from marketplace.models import ProjectStatus
+from marketplace.models import Project, ProjectStatus
 from tests.factories import ExpertFactory
 from tests.labeling.factories import add_items, claim_and_submit, live_project
 
@@ -28,11 +29,11 @@ def test_a_claim_is_one_statement_a_submit_two_and_they_store_the_same_state(
     add_items(project, 3)
     claim_and_submit(project, expert)  # creates the stats row, remembers the verdict
 
+    # the claim statement: it reads the project, locks the stats row, leases and counts (its
+    # own transaction)
     with django_assert_num_queries(1):
-        project = project_get_live(project_id=project.pk)
-    # the claim statement (stats row lock, lease, counters: its own transaction)
-    with django_assert_num_queries(1):
-        lease = services.task_claim(project=project, expert=expert)
+        lease = services.task_claim_live(project_id=project.pk, expert=expert)
+    assert lease.project.title == project.title and lease.item.payload
     # the lease read, the submit statement (lease end, annotation, counters: one transaction)
     with django_assert_num_queries(2):
         annotation = services.annotation_submit(
@@ -84,6 +85,44 @@ def test_a_remembered_verdict_does_not_outlive_a_pause_a_budget_stop_or_a_suspen
     assert Assignment.objects.filter(expert=expert).count() == 1
 
 
+@pytest.mark.django_db
+def test_a_claim_by_project_id_with_a_remembered_verdict_still_sees_the_project_state(
+    organization, expert
+):
+    """The one-statement claim (task_claim_live) reads the project's state from its row: a
+    pause hides the project (404, as before the verdict), a budget stop and a suspension
+    refuse, and the project's own lease length and task limit apply."""
+    project = live_project(organization, overlap=2, gold_ratio_bps=0, max_tasks_per_expert=2)
+    LabelingConfig.objects.update_or_create(project=project, defaults={"lease_minutes": 7})
+    add_items(project, 5)
+    claim_and_submit(project, expert)  # the verdict is now remembered
+    lease = services.task_claim_live(project_id=project.pk, expert=expert)
+    assert (lease.lease_expires_at - lease.leased_at).total_seconds() == 7 * 60
+    services.annotation_submit(
+        assignment_id=lease.pk, expert=expert, response=GOOD, active_seconds=5
+    )
+    with pytest.raises(TaskLimitReached):
+        services.task_claim_live(project_id=project.pk, expert=expert)
+
+    Project.objects.filter(pk=project.pk).update(max_tasks_per_expert=None)
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.PAUSED)
+    with pytest.raises(NotFound):
+        services.task_claim_live(project_id=project.pk, expert=expert)
+    with pytest.raises(NotFound):
+        services.task_claim_live(project_id=10**9, expert=expert)
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.LIVE, spend_blocked=True)
+    with pytest.raises(InvalidState) as refused:
+        services.task_claim_live(project_id=project.pk, expert=expert)
+    assert refused.value.code == "spend_blocked"
+    Project.objects.filter(pk=project.pk).update(spend_blocked=False)
+    ExpertProjectStats.objects.filter(project=project, expert=expert).update(
+        suspended_at=timezone.now(), suspension_reason="Too many gold items missed."
+    )
+    with pytest.raises(ExpertSuspended):
+        services.task_claim_live(project_id=project.pk, expert=expert)
+    assert Assignment.objects.filter(expert=expert).count() == 2
+
+
 def _plan_nodes(node):
     yield node
     for child in node.get("Plans", []):
@@ -99,7 +138,6 @@ def test_the_done_by_this_expert_probe_uses_the_item_expert_index_whatever_the_s
     all of the expert's assignments for every scanned item instead (a claim 650 tasks in took
     12 ms)."""
     import json
-    from datetime import timedelta
 
     from django.db import transaction
 
@@ -134,20 +172,16 @@ def test_the_done_by_this_expert_probe_uses_the_item_expert_index_whatever_the_s
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + work_pg._CLAIM,
-            work_pg.claim_params(
-                project=project,
-                expert=expert,
-                now=now,
-                expires=now + timedelta(minutes=30),
-            ),
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + work_pg.claim_sql(),
+            work_pg.claim_params(project_id=project.pk, expert=expert, now=now),
         )
         plan = cursor.fetchone()[0]
         transaction.set_rollback(True)
     if isinstance(plan, str):
         plan = json.loads(plan)
     nodes = list(_plan_nodes(plan[0]["Plan"]))
-    probes = [n for n in nodes if n.get("Alias") == "u"]
+    # PostgreSQL names the probes' alias u, u_1, u_2... (gold, regular work left, regular).
+    probes = [n for n in nodes if re.fullmatch(r"u(_\d+)?", n.get("Alias", ""))]
     assert probes, "the claim statement has a done-by-this-expert probe"
     assert {n.get("Index Name") for n in probes} == {"assignment_once_per_expert"}
     assert not [n for n in nodes if n["Node Type"] == "Materialize"]

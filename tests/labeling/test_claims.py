@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from labeling import services
 from labeling.exceptions import ExpertSuspended, LeaseExpired, NoTaskAvailable
-from labeling.models import Annotation, Assignment, ExpertProjectStats, Item
+from labeling.models import Annotation, Assignment, ExpertProjectStats, Item, LabelingConfig
 from tests.factories import ExpertFactory
 from tests.labeling.factories import add_items, live_project
 
@@ -114,6 +114,16 @@ def test_the_same_submit_sent_many_times_at_once_is_stored_once(organization, ex
     assert Item.objects.get(pk=lease.item_id).submitted_count == 1
     stats = ExpertProjectStats.objects.get(project=project, expert=expert)
     assert (stats.tasks_claimed, stats.tasks_submitted) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_the_default_lease_comes_from_the_setting(organization, expert, settings):
+    settings.PLUMBLINE_DEFAULT_LEASE = timedelta(minutes=45)
+    project = live_project(organization, overlap=1, gold_ratio_bps=0)
+    add_items(project, 2)
+    lease = services.task_claim(project=project, expert=expert)
+    assert lease.lease_expires_at - lease.leased_at == timedelta(minutes=45)
+    assert LabelingConfig.objects.create(project=project).lease_minutes == 45
 
 
 @pytest.mark.django_db
