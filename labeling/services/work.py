@@ -36,7 +36,7 @@ from marketplace.services import (
     project_validate_response,
 )
 
-BPS = 10_000
+BPS = work_pg.BPS
 
 
 def labeling_config(project: Project) -> LabelingConfig:
@@ -127,8 +127,8 @@ def _check_can_work(project: Project, expert: User) -> None:
 
 
 def task_claim_live(*, project_id: int, expert: User) -> Assignment:
-    """task_claim for the API and the workspace, given the project's id: 404 unless the project
-    is live (its existence is not disclosed). With the expert's verdict remembered, on
+    """task_claim for the API, given the project's id: 404 unless the project is live (its
+    existence is not disclosed). With the expert's verdict remembered, on
     PostgreSQL, the claim statement reads the project itself: one statement in all."""
     if (
         connection.vendor == "postgresql"
